@@ -1,0 +1,66 @@
+# Frequenta: `make up` brings the system up with a demo gym, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PROTOS := $(shell find proto -name '*.proto')
+GEN    := gen
+GEN_STAMP := $(GEN)/.stamp
+
+.PHONY: help venv proto up down status init test test-unit lint lock clean
+
+help:
+	@echo "make up      install, generate stubs, initialise the database, start every process"
+	@echo "make down    stop what 'make up' started"
+	@echo "make test    every test (unit, integration, end-to-end) against the real servers"
+	@echo "make proto   regenerate the gRPC stubs into $(GEN)/"
+	@echo "make lock    re-pin requirements.lock from pyproject.toml"
+
+venv: $(STAMP)
+
+# The virtualenv, installed from the pinned lock; gen/ is put on its path by a .pth file.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	echo "$(CURDIR)/$(GEN)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/frequenta_gen.pth"
+	touch $@
+
+proto: $(GEN_STAMP)
+
+$(GEN_STAMP): $(PROTOS) $(STAMP)
+	rm -rf $(GEN) && mkdir -p $(GEN)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m grpc_tools.protoc -I proto \
+		--python_out=$(GEN) --grpc_python_out=$(GEN) \
+		--mypy_out=$(GEN) --mypy_grpc_out=$(GEN) $(PROTOS)
+	touch $@
+
+init: proto
+	$(PY) -m frequenta_kit.preflight
+	$(PY) -m frequenta_db init
+
+up: init
+	$(PY) -m frequenta_kit.launcher up
+
+down:
+	@if [ -x $(PY) ]; then $(PY) -m frequenta_kit.launcher down; else echo "nothing to stop"; fi
+
+status: venv
+	$(PY) -m frequenta_kit.launcher status
+
+test: proto
+	$(PY) -m frequenta_kit.preflight
+	$(PY) -m pytest
+
+test-unit: proto
+	$(PY) -m pytest tests/unit
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+lock: venv
+	$(VENV)/bin/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+		--no-emit-find-links --allow-unsafe -o requirements.lock pyproject.toml
+
+clean: down
+	rm -rf $(GEN) $(VENV) .run

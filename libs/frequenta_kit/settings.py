@@ -1,0 +1,32 @@
+"""Base class of every process's settings.
+
+Each process declares its own ``Settings`` subclass and builds it once in its entry point
+(``__main__`` or ``create_app``); nothing reads the environment at import time.
+"""
+
+from zoneinfo import ZoneInfo
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class BaseProcessSettings(BaseSettings):
+    """Settings every process shares. Environment variables are prefixed ``FREQUENTA_``."""
+
+    model_config = SettingsConfigDict(env_prefix="FREQUENTA_", env_file=".env", extra="ignore")
+
+    environment: str = "local"
+    log_level: str = "INFO"
+    log_json: bool = False
+    # The gym's time zone: the one that decides what a "day" and a "week" are.
+    gym_timezone: str = "America/Sao_Paulo"
+
+    @field_validator("gym_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.gym_timezone)
