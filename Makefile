@@ -36,20 +36,20 @@ $(GEN_STAMP): $(PROTOS) $(STAMP)
 	touch $@
 
 init: proto
-	$(PY) -m frequenta_kit.preflight
+	$(PY) -m frequenta_ops.preflight
 	$(PY) -m frequenta_db init
 
 up: init
-	$(PY) -m frequenta_kit.launcher up
+	$(PY) -m frequenta_ops.launcher up
 
 down:
-	@if [ -x $(PY) ]; then $(PY) -m frequenta_kit.launcher down; else echo "nothing to stop"; fi
+	@if [ -x $(PY) ]; then $(PY) -m frequenta_ops.launcher down; else echo "nothing to stop"; fi
 
 status: venv
-	$(PY) -m frequenta_kit.launcher status
+	$(PY) -m frequenta_ops.launcher status
 
 test: proto
-	$(PY) -m frequenta_kit.preflight
+	$(PY) -m frequenta_ops.preflight
 	$(PY) -m pytest
 
 test-unit: proto

@@ -1,0 +1,189 @@
+"""Starts and stops the processes of the Procfile in the background, one log and one pid file
+each, and waits until every one is ready. `make up`, `make down` and the end-to-end tests use it.
+
+    python -m frequenta_ops.launcher up|down|status [--procfile Procfile] [--run-dir .run]
+"""
+
+import argparse
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from honcho.environ import parse_procfile
+
+from frequenta_ops.readiness import Endpoint, endpoint_for
+
+
+class LaunchError(RuntimeError):
+    """A process did not start or did not become ready."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+class Launcher:
+    def __init__(
+        self, procfile: Path, run_dir: Path, env: Mapping[str, str] | None = None
+    ) -> None:
+        self.processes: dict[str, str] = dict(parse_procfile(procfile.read_text()).processes)
+        self.run_dir = run_dir
+        self.log_dir = run_dir / "logs"
+        self.env = dict(os.environ if env is None else env)
+        # `python` in the Procfile is the interpreter running the launcher (the project's venv).
+        bin_dir = str(Path(sys.executable).parent)
+        self.env["PATH"] = os.pathsep.join([bin_dir, self.env.get("PATH", "")])
+        self._children: dict[str, subprocess.Popen[bytes]] = {}
+
+    # -- state -------------------------------------------------------------------------------
+    def _pid_file(self, name: str) -> Path:
+        return self.run_dir / f"{name}.pid"
+
+    def pid(self, name: str) -> int | None:
+        try:
+            pid = int(self._pid_file(name).read_text())
+        except (OSError, ValueError):
+            return None
+        return pid if _alive(pid) else None
+
+    def endpoint(self, name: str) -> Endpoint | None:
+        return endpoint_for(name, self.env)
+
+    def log_file(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    # -- start -------------------------------------------------------------------------------
+    def _start(self, name: str, command: str) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        argv = shlex.split(command)
+        if argv[0] == "python":
+            argv[0] = sys.executable
+        with self.log_file(name).open("ab") as log:
+            child = subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=self.env, start_new_session=True,
+            )
+        self._children[name] = child
+        self._pid_file(name).write_text(str(child.pid))
+
+    def up(self, timeout: float = 60.0) -> None:
+        """Start every process not already running, then wait until all are ready."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        for name, command in self.processes.items():
+            if self.pid(name) is None:
+                self._start(name, command)
+        self._wait_ready(timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = set(self.processes)
+        while pending:
+            for name in sorted(pending):
+                if self.pid(name) is None:
+                    raise LaunchError(f"{name} exited during start-up:\n{self.tail(name)}")
+                endpoint = self.endpoint(name)
+                if endpoint is None or endpoint.is_ready():
+                    pending.discard(name)
+            if pending and time.monotonic() > deadline:
+                raise LaunchError(
+                    f"not ready after {timeout:.0f}s: {', '.join(sorted(pending))}\n"
+                    + "\n".join(self.tail(name) for name in sorted(pending))
+                )
+            if pending:
+                time.sleep(0.2)
+
+    def tail(self, name: str, lines: int = 30) -> str:
+        try:
+            text = self.log_file(name).read_text(errors="replace").splitlines()[-lines:]
+        except OSError:
+            text = []
+        return f"--- {self.log_file(name)} ---\n" + "\n".join(text)
+
+    # -- stop --------------------------------------------------------------------------------
+    def down(self, grace: float = 15.0) -> list[str]:
+        """SIGTERM every process this run directory knows of, SIGKILL after ``grace``."""
+        stopped = []
+        for name in self.processes:
+            pid = self.pid(name)
+            if pid is not None:
+                _signal_group(pid, signal.SIGTERM)
+                stopped.append(name)
+        deadline = time.monotonic() + grace
+        for name in stopped:
+            pid = int(self._pid_file(name).read_text())
+            while _alive(pid) and time.monotonic() < deadline:
+                self._reap(name)
+                time.sleep(0.1)
+            if _alive(pid):
+                _signal_group(pid, signal.SIGKILL)
+            self._reap(name, block=True)
+        for name in self.processes:
+            self._pid_file(name).unlink(missing_ok=True)
+        return stopped
+
+    def _reap(self, name: str, block: bool = False) -> None:
+        child = self._children.get(name)
+        if child is not None:
+            child.wait(timeout=10) if block else child.poll()
+
+    def exit_code(self, name: str) -> int | None:
+        """Exit status of a process started by this launcher object (None while running)."""
+        child = self._children.get(name)
+        return None if child is None else child.poll()
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _print_urls(launcher: Launcher) -> None:
+    for name in launcher.processes:
+        endpoint = launcher.endpoint(name)
+        where = endpoint.url if endpoint else "(no port)"
+        print(f"  {name:<12} {where:<28} log: {launcher.log_file(name)}")
+    gateway = launcher.endpoint("gateway")
+    if gateway:
+        print(f"\nREST API: {gateway.url}   OpenAPI docs: {gateway.url}/docs")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m frequenta_ops.launcher")
+    parser.add_argument("command", choices=["up", "down", "status"])
+    parser.add_argument("--procfile", type=Path, default=Path("Procfile"))
+    parser.add_argument("--run-dir", type=Path, default=Path(".run"))
+    parser.add_argument("--timeout", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    launcher = Launcher(args.procfile, args.run_dir)
+    if args.command == "up":
+        try:
+            launcher.up(timeout=args.timeout)
+        except LaunchError as error:
+            print(f"make up failed: {error}", file=sys.stderr)
+            launcher.down()
+            return 1
+        print("Frequenta is up:")
+        _print_urls(launcher)
+    elif args.command == "down":
+        stopped = launcher.down()
+        print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+    else:
+        for name in launcher.processes:
+            pid = launcher.pid(name)
+            print(f"  {name:<12} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""The launcher behind `make up` and the e2e tests, on real child processes."""
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from frequenta_ops.launcher import LaunchError, Launcher
+
+SLEEPER = f'{sys.executable} -c "import time; time.sleep(600)"'
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _launcher(tmp_path: Path, procfile: str) -> Launcher:
+    path = tmp_path / "Procfile"
+    path.write_text(procfile)
+    env = dict(os.environ, FREQUENTA_GATEWAY_PORT=str(_free_port()))
+    return Launcher(path, tmp_path / "run", env=env)
+
+
+def test_up_starts_each_process_once_and_down_stops_them(tmp_path: Path) -> None:
+    launcher = _launcher(tmp_path, f"first: {SLEEPER}\nsecond: {SLEEPER}\n")
+    try:
+        launcher.up(timeout=10)
+        pids = {name: launcher.pid(name) for name in launcher.processes}
+        assert all(pids.values()), pids
+
+        again = Launcher(launcher.run_dir.parent / "Procfile", launcher.run_dir, env=launcher.env)
+        again.up(timeout=10)
+        assert {name: again.pid(name) for name in again.processes} == pids
+    finally:
+        stopped = launcher.down(grace=5)
+    assert sorted(stopped) == ["first", "second"]
+    assert all(launcher.pid(name) is None for name in launcher.processes)
+    assert not list(launcher.run_dir.glob("*.pid"))
+
+
+def test_a_process_that_dies_at_start_up_is_reported_with_its_log(tmp_path: Path) -> None:
+    crash = f"{sys.executable} -c \"import sys; print('cannot bind'); sys.exit(3)\""
+    launcher = _launcher(tmp_path, f"gateway: {crash}\n")
+    with pytest.raises(LaunchError, match="gateway exited during start-up") as error:
+        launcher.up(timeout=10)
+    assert "cannot bind" in str(error.value)
+    launcher.down(grace=1)
+
+
+def test_down_with_nothing_running_stops_nothing(tmp_path: Path) -> None:
+    launcher = _launcher(tmp_path, f"first: {SLEEPER}\n")
+    assert launcher.down() == []
