@@ -4,7 +4,7 @@ Each process declares its own ``Settings`` subclass and builds it once in its en
 (``__main__`` or ``create_app``); nothing reads the environment at import time.
 """
 
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,7 +24,10 @@ class BaseProcessSettings(BaseSettings):
     @field_validator("gym_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown IANA time zone {value!r}, e.g. America/Sao_Paulo") from error
         return value
 
     @property
