@@ -1,0 +1,1 @@
+"""The REST gateway: validates requests, maps REST <-> gRPC and gRPC statuses -> HTTP statuses."""

@@ -1,0 +1,35 @@
+"""Gateway processes: `python -m frequenta_gateway serve`."""
+
+import argparse
+
+import uvicorn
+from frequenta_kit.logs import configure_logging
+
+from frequenta_gateway.app import create_app
+from frequenta_gateway.settings import GatewaySettings
+
+
+def serve(settings: GatewaySettings) -> None:
+    """Runs uvicorn until SIGTERM/SIGINT, then lets in-flight requests finish."""
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.gateway_host,
+        port=settings.gateway_port,
+        log_config=None,  # keep the process's logging set-up
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        proxy_headers=False,
+    )
+    uvicorn.Server(config).run()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m frequenta_gateway")
+    parser.add_argument("command", choices=["serve"])
+    parser.parse_args()
+    settings = GatewaySettings()
+    configure_logging(settings.log_level, settings.log_json)
+    serve(settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The FastAPI application: routers, the error layer, and the gRPC channels' lifetime."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from frequenta_gateway.clients import Backends
+from frequenta_gateway.errors import install_error_handlers
+from frequenta_gateway.routes import attendance, churn, health, members, plans, visits
+from frequenta_gateway.settings import GatewaySettings
+
+DESCRIPTION = """
+REST API of **Frequenta**: gym members, plans, check-ins and check-outs, attendance history and
+the churn risk of each member. The gateway validates and maps requests to the attendance and
+churn gRPC services.
+
+* Instants are ISO-8601 **with an offset** (`2025-03-10T07:15:00-03:00`); one without is refused
+  with 422 `TIMESTAMP_WITHOUT_TIMEZONE`. Local dates (`YYYY-MM-DD`) are those of the gym.
+* Every error has one shape,
+  `{"erro": {"codigo", "mensagem", "detalhes": [{"campo", "mensagem"}]}}`, where `codigo` is a
+  stable machine code (`MEMBER_NOT_FOUND`, `VALIDATION_ERROR`, `NO_MODEL`...).
+* Request bodies refuse unknown fields, so a misspelt field is reported, not ignored.
+"""
+
+TAGS = [
+    {"name": "alunos", "description": "Members: registration, lookup, listing, cancellation."},
+    {"name": "checkins", "description": "Entries and exits (idempotent on a client key)."},
+    {"name": "frequencia", "description": "Attendance history and summary of a member."},
+    {"name": "risco", "description": "Churn risk of a member and the factors behind it."},
+    {"name": "planos", "description": "Membership plans."},
+    {"name": "saude", "description": "Liveness and readiness probes."},
+]
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        backends = Backends.open(settings)
+        app.state.backends = backends
+        try:
+            yield
+        finally:
+            await backends.close(grace=settings.shutdown_grace_seconds)
+
+    app = FastAPI(
+        title="Frequenta API",
+        version="1.0.0",
+        summary="Gym attendance and churn risk.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app, retry_after=settings.retry_after_seconds)
+    for module in (members, visits, attendance, churn, plans, health):
+        app.include_router(module.router)
+    return app

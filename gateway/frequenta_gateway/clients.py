@@ -1,0 +1,81 @@
+"""The gRPC side of the gateway: one channel per service for the app's lifetime, the stubs on
+them, and the FastAPI dependencies that hand them to routes."""
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import grpc
+from fastapi import Depends, Request
+from frequenta.attendance.v1 import attendance_pb2, attendance_pb2_grpc
+from frequenta.churn.v1 import churn_pb2, churn_pb2_grpc
+from grpc_health.v1 import health_pb2_grpc
+
+from frequenta_gateway.settings import GatewaySettings
+
+ATTENDANCE_SERVICE = attendance_pb2.DESCRIPTOR.services_by_name["AttendanceService"].full_name
+CHURN_SERVICE = churn_pb2.DESCRIPTOR.services_by_name["ChurnService"].full_name
+
+
+@dataclass(frozen=True)
+class HealthTarget:
+    """A service whose gRPC health the readiness probe asks."""
+
+    stub: health_pb2_grpc.HealthStub
+    service: str
+
+
+@dataclass
+class Backends:
+    """Channels and stubs, opened by the app's lifespan and closed at shutdown."""
+
+    attendance: attendance_pb2_grpc.AttendanceServiceStub
+    churn: churn_pb2_grpc.ChurnServiceStub
+    health: dict[str, HealthTarget]
+    channels: list[grpc.aio.Channel] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, settings: GatewaySettings) -> "Backends":
+        attendance = grpc.aio.insecure_channel(settings.attendance_address)
+        churn = grpc.aio.insecure_channel(settings.churn_address)
+        return cls(
+            attendance=attendance_pb2_grpc.AttendanceServiceStub(attendance),
+            churn=churn_pb2_grpc.ChurnServiceStub(churn),
+            health={
+                "attendance": HealthTarget(health_pb2_grpc.HealthStub(attendance),
+                                           ATTENDANCE_SERVICE),
+                "churn": HealthTarget(health_pb2_grpc.HealthStub(churn), CHURN_SERVICE),
+            },
+            channels=[attendance, churn],
+        )
+
+    async def close(self, grace: float | None = None) -> None:
+        for channel in self.channels:
+            await channel.close(grace)
+
+
+def _backends(request: Request) -> Backends:
+    return request.app.state.backends
+
+
+def get_attendance(request: Request) -> attendance_pb2_grpc.AttendanceServiceStub:
+    return _backends(request).attendance
+
+
+def get_churn(request: Request) -> churn_pb2_grpc.ChurnServiceStub:
+    return _backends(request).churn
+
+
+def get_health_targets(request: Request) -> dict[str, HealthTarget]:
+    return _backends(request).health
+
+
+def get_deadline(request: Request) -> float:
+    """Seconds allowed to every gRPC call (passed as ``timeout=``)."""
+    settings: GatewaySettings = request.app.state.settings
+    return settings.grpc_deadline_seconds
+
+
+AttendanceDep = Annotated[attendance_pb2_grpc.AttendanceServiceStub, Depends(get_attendance)]
+ChurnDep = Annotated[churn_pb2_grpc.ChurnServiceStub, Depends(get_churn)]
+HealthDep = Annotated[dict[str, HealthTarget], Depends(get_health_targets)]
+DeadlineDep = Annotated[float, Depends(get_deadline)]

@@ -1,0 +1,288 @@
+"""proto <-> REST schema. Pure functions: no I/O, no HTTP, no business rules."""
+
+from datetime import UTC, date, datetime
+
+from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta.churn.v1 import churn_pb2
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from frequenta_gateway.schemas import attendance, churn, members, plans, visits
+from frequenta_gateway.schemas.common import Pagination, Period
+
+# gRPC ErrorInfo names the offending field by its proto name; clients know the REST name.
+REST_FIELD_BY_PROTO_FIELD: dict[str, str] = {
+    "name": "nome",
+    "phone": "telefone",
+    "birth_date": "data_nascimento",
+    "plan_id": "plano_id",
+    "enrolled_at": "data_matricula",
+    "member_id": "aluno_id",
+    "cancelled_at": "data_cancelamento",
+    "reason": "motivo",
+    "note": "observacao",
+    "include_inactive": "incluir_inativos",
+    "code": "codigo",
+    "duration_months": "duracao_meses",
+    "price_cents": "preco",
+    "entered_at": "data_entrada",
+    "exited_at": "data_saida",
+    "source": "origem",
+    "device_id": "dispositivo_id",
+    "idempotency_key": "chave_idempotencia",
+    "from_date": "data_inicio",
+    "to_date": "data_fim",
+    "page": "pagina",
+    "page_size": "tamanho",
+    "query": "q",
+}
+
+REASON_TO_PROTO: dict[members.CancellationReason, int] = {
+    reason: pb.CancellationReason.Value(f"CANCELLATION_REASON_{reason.name}")
+    for reason in members.CancellationReason
+}
+REASON_FROM_PROTO = {value: reason for reason, value in REASON_TO_PROTO.items()}
+
+SOURCE_TO_PROTO: dict[visits.Source, int] = {
+    source: pb.CheckInSource.Value(f"CHECK_IN_SOURCE_{source.name}") for source in visits.Source
+}
+SOURCE_FROM_PROTO = {value: source for source, value in SOURCE_TO_PROTO.items()}
+
+STATUS_TO_PROTO: dict[members.StatusFilter, int] = {
+    status: pb.MemberStatusFilter.Value(f"MEMBER_STATUS_FILTER_{status.name}")
+    for status in members.StatusFilter
+}
+
+BAND_FROM_PROTO: dict[int, churn.RiskBand] = {
+    churn_pb2.RISK_BAND_LOW: "baixo",
+    churn_pb2.RISK_BAND_MEDIUM: "médio",
+    churn_pb2.RISK_BAND_HIGH: "alto",
+}
+DIRECTION_FROM_PROTO: dict[int, churn.Direction] = {
+    churn_pb2.FACTOR_DIRECTION_INCREASES_RISK: "aumenta",
+    churn_pb2.FACTOR_DIRECTION_DECREASES_RISK: "reduz",
+}
+
+
+def rest_field(proto_field: str) -> str:
+    """REST name of a proto field name ("plan_id" -> "plano_id"; unknown names unchanged)."""
+    return ".".join(REST_FIELD_BY_PROTO_FIELD.get(part, part) for part in proto_field.split("."))
+
+
+# --- scalars -----------------------------------------------------------------------------------
+
+
+def timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(value.astimezone(UTC))
+    return stamp
+
+
+def instant(message: Message, field: str) -> datetime | None:
+    """An aware UTC datetime from a Timestamp field, None when the field is unset."""
+    if not message.HasField(field):
+        return None
+    return getattr(message, field).ToDatetime(tzinfo=UTC)
+
+
+def _optional(message: Message, field: str) -> int | float | None:
+    return getattr(message, field) if message.HasField(field) else None
+
+
+def _text(value: str) -> str | None:
+    return value or None
+
+
+def _local_date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+# --- plans ---------------------------------------------------------------------------------------
+
+
+def plan_out(plan: pb.Plan) -> plans.Plan:
+    return plans.Plan(
+        id=plan.id,
+        codigo=plan.code,
+        nome=plan.name,
+        duracao_meses=plan.duration_months,
+        preco=plan.price_cents / 100,
+        ativo=plan.active,
+    )
+
+
+def create_plan_request(body: plans.PlanCreation) -> pb.CreatePlanRequest:
+    return pb.CreatePlanRequest(
+        code=body.codigo,
+        name=body.nome,
+        duration_months=body.duracao_meses,
+        price_cents=round(body.preco * 100),
+    )
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+def member_out(member: pb.Member) -> members.Member:
+    return members.Member(
+        id=member.id,
+        nome=member.name,
+        email=member.email,
+        telefone=_text(member.phone),
+        data_nascimento=_local_date(member.birth_date),
+        plano_id=member.plan.id,
+        plano=plan_out(member.plan),
+        data_matricula=instant(member, "enrolled_at"),
+        ativo=member.active,
+        data_cancelamento=instant(member, "cancelled_at"),
+        motivo_cancelamento=REASON_FROM_PROTO.get(member.cancellation_reason),
+        observacao_cancelamento=_text(member.cancellation_note),
+    )
+
+
+def register_request(body: members.MemberRegistration) -> pb.RegisterMemberRequest:
+    return pb.RegisterMemberRequest(
+        name=body.nome,
+        email=str(body.email),
+        phone=body.telefone or "",
+        birth_date=body.data_nascimento.isoformat() if body.data_nascimento else "",
+        plan_id=body.plano_id,
+        enrolled_at=timestamp(body.data_matricula),
+    )
+
+
+def cancel_request(member_id: int, body: members.Cancellation) -> pb.CancelMembershipRequest:
+    return pb.CancelMembershipRequest(
+        member_id=member_id,
+        cancelled_at=timestamp(body.data_cancelamento),
+        reason=REASON_TO_PROTO[body.motivo],
+        note=body.observacao or "",
+    )
+
+
+def list_members_request(
+    *, plan_id: int | None, status: members.StatusFilter, query: str | None, page: int, size: int
+) -> pb.ListMembersRequest:
+    return pb.ListMembersRequest(
+        plan_id=plan_id or 0,
+        status=STATUS_TO_PROTO[status],
+        query=query or "",
+        page=page,
+        page_size=size,
+    )
+
+
+def member_page_out(
+    response: pb.ListMembersResponse, *, page: int, size: int
+) -> members.MemberPage:
+    return members.MemberPage(
+        itens=[member_out(member) for member in response.members],
+        total=response.total,
+        pagina=page,
+        tamanho=size,
+    )
+
+
+# --- visits --------------------------------------------------------------------------------------
+
+
+def checkin_request(body: visits.CheckIn, idempotency_key: str | None) -> pb.RecordCheckInRequest:
+    return pb.RecordCheckInRequest(
+        member_id=body.aluno_id,
+        entered_at=timestamp(body.data_entrada),
+        exited_at=timestamp(body.data_saida),
+        source=SOURCE_TO_PROTO[body.origem] if body.origem else pb.CHECK_IN_SOURCE_UNSPECIFIED,
+        device_id=body.dispositivo_id or "",
+        idempotency_key=idempotency_key or "",
+    )
+
+
+def checkout_request(body: visits.CheckOut) -> pb.RecordCheckOutRequest:
+    return pb.RecordCheckOutRequest(
+        member_id=body.aluno_id,
+        exited_at=timestamp(body.data_saida),
+        device_id=body.dispositivo_id or "",
+    )
+
+
+def _visit_fields(visit: pb.Visit) -> dict[str, object]:
+    return {
+        "id": visit.id,
+        "data_entrada": instant(visit, "entered_at"),
+        "data_saida": instant(visit, "exited_at"),
+        "duracao_minutos": _optional(visit, "duration_minutes"),
+        "origem": SOURCE_FROM_PROTO.get(visit.source),
+        "dispositivo_id": _text(visit.device_id),
+    }
+
+
+def visit_out(visit: pb.Visit) -> visits.Visit:
+    return visits.Visit(aluno_id=visit.member_id, **_visit_fields(visit))
+
+
+# --- attendance ----------------------------------------------------------------------------------
+
+
+def attendance_request(
+    member_id: int, *, start: date | None, end: date | None, page: int, size: int
+) -> pb.GetAttendanceRequest:
+    return pb.GetAttendanceRequest(
+        member_id=member_id,
+        from_date=start.isoformat() if start else "",
+        to_date=end.isoformat() if end else "",
+        page=page,
+        page_size=size,
+    )
+
+
+def attendance_out(
+    response: pb.GetAttendanceResponse, *, page: int, size: int
+) -> attendance.Attendance:
+    summary = response.summary
+    return attendance.Attendance(
+        aluno_id=response.member_id,
+        total_checkins=summary.total_visits,
+        media_checkins_semana=summary.visits_per_week_last_4_weeks,
+        dias_desde_ultimo_checkin=_optional(summary, "days_since_last_visit"),
+        media_duracao_minutos=_optional(summary, "average_visit_minutes"),
+        ultimo_checkin=instant(summary, "last_visit_at"),
+        serie_semanal=[
+            attendance.WeekCount(semana_inicio=date.fromisoformat(week.week_start),
+                                 checkins=week.visits)
+            for week in summary.weekly
+        ],
+        checkins=[attendance.AttendedVisit(**_visit_fields(visit)) for visit in response.visits],
+        periodo=Period(
+            data_inicio=date.fromisoformat(response.from_date),
+            data_fim=date.fromisoformat(response.to_date),
+        ),
+        paginacao=Pagination(pagina=page, tamanho=size, total=response.total_in_range),
+        calculado_em=instant(summary, "as_of") or datetime.now(UTC),
+    )
+
+
+# --- churn ---------------------------------------------------------------------------------------
+
+
+def churn_risk_out(risk: churn_pb2.ChurnRisk) -> churn.ChurnRisk:
+    return churn.ChurnRisk(
+        aluno_id=risk.member_id,
+        probabilidade_churn=risk.probability,
+        risco_nivel=BAND_FROM_PROTO.get(risk.band),
+        fatores_risco=[
+            churn.RiskFactor(
+                fator=factor.feature,
+                valor=factor.value,
+                direcao=DIRECTION_FROM_PROTO.get(factor.direction),
+                peso=factor.weight,
+                descricao=factor.description,
+            )
+            for factor in risk.factors
+        ],
+        recomendacoes=list(risk.recommendations),
+        versao_modelo=risk.model_version,
+        horizonte_dias=risk.horizon_days,
+        calculado_em=instant(risk, "computed_at") or datetime.now(UTC),
+    )

@@ -1,0 +1,44 @@
+"""A member's attendance history and summary."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from frequenta_gateway import mappers
+from frequenta_gateway.clients import AttendanceDep, DeadlineDep
+from frequenta_gateway.routes import MemberIdPath
+from frequenta_gateway.schemas.attendance import Attendance
+from frequenta_gateway.schemas.common import INT32_MAX, CalendarDate
+from frequenta_gateway.schemas.errors import error_responses
+
+router = APIRouter(tags=["frequencia"])
+
+
+@router.get(
+    "/aluno/{id:int}/frequencia",
+    response_model=Attendance,
+    summary="Attendance history and summary",
+    responses=error_responses(404, 422),
+)
+async def get_attendance(
+    id: MemberIdPath,
+    attendance: AttendanceDep,
+    deadline: DeadlineDep,
+    data_inicio: Annotated[
+        CalendarDate | None,
+        Query(description="First local date (YYYY-MM-DD); default 12 weeks before `data_fim`."),
+    ] = None,
+    data_fim: Annotated[
+        CalendarDate | None, Query(description="Last local date (YYYY-MM-DD); default today.")
+    ] = None,
+    pagina: Annotated[int, Query(ge=1, le=INT32_MAX, description="1-based page of visits.")] = 1,
+    tamanho: Annotated[int, Query(ge=1, le=200, description="Visits per page, up to 200.")] = 50,
+) -> Attendance:
+    """Summary as of now (visits per week over the last 4 weeks, days since the last visit,
+    average duration, total), the weekly series and a page of the visits of the date range.
+    404 `MEMBER_NOT_FOUND`."""
+    request = mappers.attendance_request(
+        id, start=data_inicio, end=data_fim, page=pagina, size=tamanho
+    )
+    reply = await attendance.GetAttendance(request, timeout=deadline)
+    return mappers.attendance_out(reply, page=pagina, size=tamanho)

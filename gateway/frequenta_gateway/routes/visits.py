@@ -1,0 +1,77 @@
+"""Visits: check-in and check-out."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+
+from frequenta_gateway import mappers
+from frequenta_gateway.clients import AttendanceDep, DeadlineDep
+from frequenta_gateway.errors import ApiError
+from frequenta_gateway.schemas.errors import error_responses
+from frequenta_gateway.schemas.visits import CheckIn, CheckOut, Visit
+
+router = APIRouter(tags=["checkins"])
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Same as `chave_idempotencia` in the body (give one or both, equal).",
+    ),
+]
+
+
+def _idempotency_key(body: CheckIn, header: str | None) -> str | None:
+    if body.chave_idempotencia and header and body.chave_idempotencia != header:
+        raise ApiError.invalid(
+            "chave_idempotencia", "Differs from the Idempotency-Key header; send one key."
+        )
+    return body.chave_idempotencia or header
+
+
+@router.post(
+    "/aluno/checkin",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Visit,
+    summary="Record an entry",
+    responses={
+        200: {
+            "model": Visit,
+            "description": "Replay of an earlier identical request with the same idempotency key "
+            "(header `Idempotent-Replayed: true`); nothing new stored.",
+        },
+        **error_responses(404, 409, 422),
+    },
+)
+async def check_in(
+    body: CheckIn,
+    response: Response,
+    attendance: AttendanceDep,
+    deadline: DeadlineDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Visit:
+    """Records an entry (201); with `data_saida`, a finished visit (imports). 404
+    `MEMBER_NOT_FOUND`; 409 `VISIT_ALREADY_OPEN`, `VISIT_OVERLAPS`, `MEMBERSHIP_CANCELLED`,
+    `BEFORE_ENROLLMENT`, `IDEMPOTENCY_KEY_REUSED`; 422 `EXIT_BEFORE_ENTRY`, `VISIT_TOO_LONG`,
+    `TIMESTAMP_IN_FUTURE`, `TIMESTAMP_WITHOUT_TIMEZONE`."""
+    request = mappers.checkin_request(body, _idempotency_key(body, idempotency_key))
+    reply = await attendance.RecordCheckIn(request, timeout=deadline)
+    if reply.replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return mappers.visit_out(reply.visit)
+
+
+@router.post(
+    "/aluno/checkout",
+    response_model=Visit,
+    summary="Record an exit",
+    responses=error_responses(404, 409, 422),
+)
+async def check_out(body: CheckOut, attendance: AttendanceDep, deadline: DeadlineDep) -> Visit:
+    """Closes the member's open visit (200 with the visit and its duration). 409 `NO_OPEN_VISIT`;
+    422 `EXIT_BEFORE_ENTRY`."""
+    reply = await attendance.RecordCheckOut(mappers.checkout_request(body), timeout=deadline)
+    return mappers.visit_out(reply.visit)

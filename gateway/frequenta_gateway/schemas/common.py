@@ -1,0 +1,60 @@
+"""Shared field types and base models of the REST schemas."""
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
+
+
+def _iso_text_only(value: Any) -> Any:
+    """Refuse numbers (Unix times) and other non-text for instants and dates: JSON carries them
+    as ISO-8601 strings only."""
+    if isinstance(value, str | datetime | date):
+        return value
+    raise PydanticCustomError("iso_string_type", "Input should be an ISO-8601 string")
+
+
+# An instant: ISO-8601 with an offset. Without one, pydantic reports `timezone_aware`, which the
+# error layer turns into TIMESTAMP_WITHOUT_TIMEZONE.
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+# A calendar date "YYYY-MM-DD".
+CalendarDate = Annotated[date, BeforeValidator(_iso_text_only)]
+# A database id in a JSON body: a JSON integer (not "1", 1.0 or true), 1 or more.
+StrictId = Annotated[int, Field(strict=True, ge=1, le=INT64_MAX)]
+
+
+class RequestModel(BaseModel):
+    """Base of request bodies: unknown fields are refused, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponseModel(BaseModel):
+    """Base of response bodies."""
+
+
+class Period(ResponseModel):
+    """A range of local dates (the gym's time zone), both ends included."""
+
+    data_inicio: date = Field(description="First local date.", examples=["2025-01-06"])
+    data_fim: date = Field(description="Last local date.", examples=["2025-03-30"])
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"data_inicio": "2025-01-06", "data_fim": "2025-03-30"}]}
+    )
+
+
+class Pagination(ResponseModel):
+    """Where a page sits in the whole result."""
+
+    pagina: int = Field(description="1-based page number.", examples=[1])
+    tamanho: int = Field(description="Page size asked for.", examples=[50])
+    total: int = Field(description="Items across all pages.", examples=[37])
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"pagina": 1, "tamanho": 50, "total": 37}]}
+    )

@@ -1,0 +1,156 @@
+"""Members (`alunos`): registration, lookup, listing and cancellation."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import ConfigDict, EmailStr, Field
+
+from frequenta_gateway.schemas.common import (
+    CalendarDate,
+    Instant,
+    RequestModel,
+    ResponseModel,
+    StrictId,
+)
+from frequenta_gateway.schemas.plans import PLAN_EXAMPLE, Plan
+
+
+class CancellationReason(StrEnum):
+    """Why a membership ended (docs/rules.md)."""
+
+    PRICE = "preco"
+    RELOCATION = "mudanca"
+    NO_TIME = "falta_de_tempo"
+    HEALTH = "saude"
+    DISSATISFACTION = "insatisfacao"
+    COMPETITOR = "concorrencia"
+    MOTIVATION = "desmotivacao"
+    OTHER = "outro"
+
+
+class StatusFilter(StrEnum):
+    """Which members a listing returns."""
+
+    ACTIVE = "ativos"
+    CANCELLED = "cancelados"
+    ALL = "todos"
+
+
+MEMBER_EXAMPLE = {
+    "id": 42,
+    "nome": "Ana Souza",
+    "email": "ana.souza@example.com",
+    "telefone": "+55 11 91234-5678",
+    "data_nascimento": "1994-07-21",
+    "plano_id": 1,
+    "plano": PLAN_EXAMPLE,
+    "data_matricula": "2025-01-06T12:30:00Z",
+    "ativo": True,
+    "data_cancelamento": None,
+    "motivo_cancelamento": None,
+    "observacao_cancelamento": None,
+}
+
+
+class MemberRegistration(RequestModel):
+    """A new member on an active plan."""
+
+    nome: str = Field(
+        min_length=1, max_length=200, description="Full name (2 to 200 characters).",
+        examples=["Ana Souza"],
+    )
+    email: EmailStr = Field(
+        description="E-mail, unique among members regardless of case.",
+        examples=["ana.souza@example.com"],
+    )
+    telefone: str | None = Field(
+        default=None, max_length=40, description="Phone: 8 to 20 digits, may include + ( ) - and "
+        "spaces.", examples=["+55 11 91234-5678"],
+    )
+    data_nascimento: CalendarDate | None = Field(
+        default=None, description="Birth date YYYY-MM-DD.", examples=["1994-07-21"]
+    )
+    plano_id: StrictId = Field(description="Id of an active plan.", examples=[1])
+    data_matricula: Instant | None = Field(
+        default=None,
+        description="Enrollment instant with offset; defaults to now. May be in the past "
+        "(imports), not in the future.",
+        examples=["2025-01-06T09:30:00-03:00"],
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "nome": "Ana Souza",
+                    "email": "ana.souza@example.com",
+                    "telefone": "+55 11 91234-5678",
+                    "data_nascimento": "1994-07-21",
+                    "plano_id": 1,
+                }
+            ]
+        }
+    )
+
+
+class Cancellation(RequestModel):
+    """Ends a membership, with a reason code."""
+
+    motivo: CancellationReason = Field(description="Reason code.", examples=["preco"])
+    observacao: str | None = Field(
+        default=None, max_length=1000, description="Optional note (up to 1000 characters).",
+        examples=["Achou a mensalidade cara depois do reajuste."],
+    )
+    data_cancelamento: Instant | None = Field(
+        default=None,
+        description="When the membership ends; defaults to now. Not before the enrollment, not "
+        "in the future.",
+        examples=["2025-03-31T18:00:00-03:00"],
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"motivo": "preco", "observacao": "Achou a mensalidade cara depois do reajuste."}
+            ]
+        }
+    )
+
+
+class Member(ResponseModel):
+    """A member with their plan."""
+
+    id: int = Field(description="Member id.", examples=[42])
+    nome: str = Field(description="Full name.", examples=["Ana Souza"])
+    email: str = Field(description="E-mail as given.", examples=["ana.souza@example.com"])
+    telefone: str | None = Field(description="Phone, if known.", examples=["+55 11 91234-5678"])
+    data_nascimento: date | None = Field(description="Birth date, if known.",
+                                         examples=["1994-07-21"])
+    plano_id: int = Field(description="The plan's id.", examples=[1])
+    plano: Plan = Field(description="The plan.")
+    data_matricula: datetime = Field(description="Enrollment instant.",
+                                     examples=["2025-01-06T12:30:00Z"])
+    ativo: bool = Field(description="False once cancelled.", examples=[True])
+    data_cancelamento: datetime | None = Field(description="When the membership ended.",
+                                               examples=[None])
+    motivo_cancelamento: CancellationReason | None = Field(description="Why it ended.",
+                                                           examples=[None])
+    observacao_cancelamento: str | None = Field(description="Note given at cancellation.",
+                                                examples=[None])
+
+    model_config = ConfigDict(json_schema_extra={"examples": [MEMBER_EXAMPLE]})
+
+
+class MemberPage(ResponseModel):
+    """A page of members, newest enrollment first."""
+
+    itens: list[Member] = Field(description="The members of this page.")
+    total: int = Field(description="Members matching the filters across all pages.", examples=[1])
+    pagina: int = Field(description="1-based page number.", examples=[1])
+    tamanho: int = Field(description="Page size asked for.", examples=[50])
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"itens": [MEMBER_EXAMPLE], "total": 1, "pagina": 1, "tamanho": 50}]
+        }
+    )
