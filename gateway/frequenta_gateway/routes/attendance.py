@@ -18,6 +18,7 @@ router = APIRouter(tags=["frequencia"])
     "/aluno/{id:int}/frequencia",
     response_model=Attendance,
     summary="Attendance history and summary",
+    response_description="Summary, weekly series and a page of visits.",
     responses=error_responses(404, 422),
 )
 async def get_attendance(

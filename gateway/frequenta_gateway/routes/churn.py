@@ -17,6 +17,7 @@ router = APIRouter(tags=["risco"])
     "/aluno/{id:int}/risco-churn",
     response_model=ChurnRisk,
     summary="Churn risk of a member",
+    response_description="The risk now and the factors behind it.",
     responses=error_responses(404, 409, 422),
 )
 async def get_churn_risk(

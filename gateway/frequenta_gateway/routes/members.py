@@ -26,6 +26,7 @@ router = APIRouter(tags=["alunos"])
     status_code=status.HTTP_201_CREATED,
     response_model=Member,
     summary="Register a member on a plan",
+    response_description="The member as stored, with their plan.",
     responses=error_responses(404, 409, 422),
 )
 async def register_member(
@@ -42,6 +43,7 @@ async def register_member(
     "/aluno/{id:int}",
     response_model=Member,
     summary="Look a member up",
+    response_description="The member with their plan.",
     responses=error_responses(404, 422),
 )
 async def get_member(id: MemberIdPath, attendance: AttendanceDep, deadline: DeadlineDep) -> Member:
@@ -54,6 +56,7 @@ async def get_member(id: MemberIdPath, attendance: AttendanceDep, deadline: Dead
     "/alunos",
     response_model=MemberPage,
     summary="List members",
+    response_description="A page of members.",
     responses=error_responses(422),
 )
 async def list_members(
@@ -84,6 +87,7 @@ async def list_members(
     "/aluno/{id:int}/cancelamento",
     response_model=Member,
     summary="Cancel a membership",
+    response_description="The member, now cancelled.",
     responses=error_responses(404, 409, 422),
 )
 async def cancel_membership(

@@ -13,8 +13,13 @@ from frequenta_gateway.schemas.plans import Plan, PlanCreation
 router = APIRouter(tags=["planos"])
 
 
-@router.get("/planos", response_model=list[Plan], summary="List plans",
-            responses=error_responses(422))
+@router.get(
+    "/planos",
+    response_model=list[Plan],
+    summary="List plans",
+    response_description="The plans.",
+    responses=error_responses(422),
+)
 async def list_plans(
     attendance: AttendanceDep,
     deadline: DeadlineDep,
@@ -28,8 +33,14 @@ async def list_plans(
     return [mappers.plan_out(plan) for plan in reply.plans]
 
 
-@router.post("/planos", status_code=status.HTTP_201_CREATED, response_model=Plan,
-             summary="Create a plan", responses=error_responses(409, 422))
+@router.post(
+    "/planos",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Plan,
+    summary="Create a plan",
+    response_description="The plan as stored.",
+    responses=error_responses(409, 422),
+)
 async def create_plan(body: PlanCreation, attendance: AttendanceDep, deadline: DeadlineDep) -> Plan:
     """Creates an active plan (201). 409 when the code is taken."""
     reply = await attendance.CreatePlan(mappers.create_plan_request(body), timeout=deadline)

@@ -36,6 +36,7 @@ def _idempotency_key(body: CheckIn, header: str | None) -> str | None:
     status_code=status.HTTP_201_CREATED,
     response_model=Visit,
     summary="Record an entry",
+    response_description="The visit stored.",
     responses={
         200: {
             "model": Visit,
@@ -68,6 +69,7 @@ async def check_in(
     "/aluno/checkout",
     response_model=Visit,
     summary="Record an exit",
+    response_description="The visit, now closed, with its duration.",
     responses=error_responses(404, 409, 422),
 )
 async def check_out(body: CheckOut, attendance: AttendanceDep, deadline: DeadlineDep) -> Visit:
