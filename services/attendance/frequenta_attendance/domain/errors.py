@@ -1,0 +1,125 @@
+"""Every error a use case raises on purpose, built in one place so codes and messages stay
+consistent. Codes are those of docs/rules.md; ``field`` names the proto field at fault."""
+
+from datetime import datetime
+
+from frequenta_kit.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+
+# Plain input mistakes (shape, format, range): the gateway uses the same code for its own checks.
+VALIDATION_ERROR = "VALIDATION_ERROR"
+
+
+def invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(VALIDATION_ERROR, message, field=field)
+
+
+def in_future(field: str, instant: datetime, latest: datetime) -> InvalidInput:
+    return InvalidInput(
+        "TIMESTAMP_IN_FUTURE",
+        f"{field} {instant.isoformat()} is in the future (latest accepted: {latest.isoformat()})",
+        field=field,
+    )
+
+
+def member_not_found(member_id: int) -> NotFound:
+    return NotFound("MEMBER_NOT_FOUND", f"no member with id {member_id}", field="member_id")
+
+
+def plan_not_found(plan_id: int) -> NotFound:
+    return NotFound("PLAN_NOT_FOUND", f"no plan with id {plan_id}", field="plan_id")
+
+
+def plan_inactive(plan_id: int, code: str) -> Conflict:
+    return Conflict(
+        "PLAN_INACTIVE", f"plan {plan_id} ({code}) is no longer offered", field="plan_id"
+    )
+
+
+def plan_code_taken(code: str) -> AlreadyExists:
+    return AlreadyExists(
+        "PLAN_CODE_ALREADY_EXISTS", f"a plan with code {code!r} already exists", field="code"
+    )
+
+
+def email_taken() -> AlreadyExists:
+    return AlreadyExists(
+        "EMAIL_ALREADY_REGISTERED",
+        "this e-mail already belongs to a member (e-mails are compared ignoring case)",
+        field="email",
+    )
+
+
+def already_cancelled(member_id: int, cancelled_at: datetime) -> Conflict:
+    return Conflict(
+        "ALREADY_CANCELLED",
+        f"member {member_id}'s membership was already cancelled at {cancelled_at.isoformat()}",
+        field="member_id",
+    )
+
+
+def cancellation_before_enrollment(enrolled_at: datetime) -> InvalidInput:
+    return InvalidInput(
+        "CANCELLATION_BEFORE_ENROLLMENT",
+        f"the cancellation date is before the enrollment ({enrolled_at.isoformat()})",
+        field="cancelled_at",
+    )
+
+
+def membership_cancelled(member_id: int, cancelled_at: datetime) -> Conflict:
+    return Conflict(
+        "MEMBERSHIP_CANCELLED",
+        f"member {member_id}'s membership ended at {cancelled_at.isoformat()}; "
+        "only visits before that can be recorded",
+        field="entered_at",
+    )
+
+
+def before_enrollment(member_id: int, enrolled_at: datetime) -> Conflict:
+    return Conflict(
+        "BEFORE_ENROLLMENT",
+        f"the entry is before member {member_id}'s enrollment ({enrolled_at.isoformat()})",
+        field="entered_at",
+    )
+
+
+def exit_before_entry(entered_at: datetime) -> InvalidInput:
+    return InvalidInput(
+        "EXIT_BEFORE_ENTRY",
+        f"the exit must be after the entry ({entered_at.isoformat()})",
+        field="exited_at",
+    )
+
+
+def visit_too_long(max_hours: float) -> InvalidInput:
+    return InvalidInput(
+        "VISIT_TOO_LONG", f"a visit lasts at most {max_hours:g} hours", field="exited_at"
+    )
+
+
+def visit_already_open(visit_id: int, entered_at: datetime) -> Conflict:
+    return Conflict(
+        "VISIT_ALREADY_OPEN",
+        f"visit {visit_id}, entered at {entered_at.isoformat()}, is still open; check out first",
+        field="entered_at",
+    )
+
+
+def visit_overlaps(visit_id: int, entered_at: datetime, exited_at: datetime | None) -> Conflict:
+    until = exited_at.isoformat() if exited_at else "no recorded exit"
+    return Conflict(
+        "VISIT_OVERLAPS",
+        f"the visit overlaps visit {visit_id} ({entered_at.isoformat()} to {until})",
+        field="entered_at",
+    )
+
+
+def no_open_visit(member_id: int) -> Conflict:
+    return Conflict("NO_OPEN_VISIT", f"member {member_id} has no open visit", field="member_id")
+
+
+def idempotency_key_reused() -> AlreadyExists:
+    return AlreadyExists(
+        "IDEMPOTENCY_KEY_REUSED",
+        "this idempotency key was already used for a different check-in",
+        field="idempotency_key",
+    )

@@ -1,0 +1,182 @@
+"""ORM mapping of the attendance database. Attribute names are English; table and column names
+are Portuguese (the public contract of the brief). The schema itself is created by the
+migrations in ``frequenta_db.attendance``; a test checks the two agree."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from frequenta_attendance.domain.enums import CancellationReason, CheckInSource
+from frequenta_attendance.domain.visits import duration_minutes
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Names the repository recognises when PostgreSQL reports a unique violation.
+PLAN_CODE_UNIQUE = "uq_planos_codigo"
+MEMBER_EMAIL_UNIQUE = "ux_alunos_email_lower"
+VISIT_KEY_UNIQUE = "uq_checkins_chave_idempotencia"
+VISIT_ENTRY_UNIQUE = "ux_checkins_aluno_id_data_entrada"
+
+
+class CodeEnum(TypeDecorator[Any]):
+    """A StrEnum stored as its value in a text column, guarded by a CHECK on the values."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, enum_type: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum_type = enum_type
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else self.enum_type(value).value
+
+    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum_type(value)
+
+
+def _one_of(column: str, enum_type: type[StrEnum]) -> str:
+    values = ", ".join(f"'{member.value}'" for member in enum_type)
+    return f"{column} IN ({values})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+    # Read server-generated values (ids, defaults) back with the INSERT: no lazy loads later.
+    __mapper_args__ = {"eager_defaults": True}
+
+
+class Plan(Base):
+    __tablename__ = "planos"
+    __table_args__ = (
+        CheckConstraint("duracao_meses BETWEEN 1 AND 36", name="duracao_meses_intervalo"),
+        CheckConstraint("preco >= 0", name="preco_nao_negativo"),
+        CheckConstraint("codigo ~ '^[a-z0-9_-]{2,40}$'", name="codigo_formato"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column("codigo", String(40), unique=True)
+    name: Mapped[str] = mapped_column("nome", String(100))
+    duration_months: Mapped[int] = mapped_column("duracao_meses", SmallInteger)
+    price: Mapped[Decimal] = mapped_column("preco", Numeric(10, 2))
+    active: Mapped[bool] = mapped_column("ativo", server_default=true())
+    created_at: Mapped[datetime] = mapped_column("criado_em", server_default=func.now())
+
+    @property
+    def price_cents(self) -> int:
+        return int(self.price * 100)
+
+
+class Member(Base):
+    __tablename__ = "alunos"
+    __table_args__ = (
+        CheckConstraint("length(btrim(nome)) >= 2", name="nome_preenchido"),
+        CheckConstraint("position('@' in email) > 1", name="email_formato"),
+        CheckConstraint(
+            _one_of("motivo_cancelamento", CancellationReason), name="motivo_cancelamento_valido"
+        ),
+        # Cancelled <=> not active; a cancellation always has its date and reason.
+        CheckConstraint(
+            "(ativo AND data_cancelamento IS NULL AND motivo_cancelamento IS NULL"
+            " AND observacao_cancelamento IS NULL)"
+            " OR (NOT ativo AND data_cancelamento IS NOT NULL AND motivo_cancelamento IS NOT NULL)",
+            name="cancelamento_consistente",
+        ),
+        CheckConstraint("data_cancelamento >= data_matricula", name="cancelamento_apos_matricula"),
+        CheckConstraint(
+            "char_length(observacao_cancelamento) <= 1000", name="observacao_cancelamento_tamanho"
+        ),
+        Index(MEMBER_EMAIL_UNIQUE, func.lower(text("email")), unique=True),
+        Index("ix_alunos_data_matricula", text("data_matricula DESC")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column("nome", String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column("telefone", String(30))
+    birth_date: Mapped[date | None] = mapped_column("data_nascimento", Date)
+    plan_id: Mapped[int] = mapped_column("plano_id", ForeignKey("planos.id"), index=True)
+    enrolled_at: Mapped[datetime] = mapped_column("data_matricula")
+    active: Mapped[bool] = mapped_column("ativo", server_default=true())
+    cancelled_at: Mapped[datetime | None] = mapped_column("data_cancelamento")
+    cancellation_reason: Mapped[CancellationReason | None] = mapped_column(
+        "motivo_cancelamento", CodeEnum(CancellationReason)
+    )
+    cancellation_note: Mapped[str | None] = mapped_column("observacao_cancelamento", Text)
+    created_at: Mapped[datetime] = mapped_column("criado_em", server_default=func.now())
+
+    plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
+
+
+class Visit(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        CheckConstraint("data_saida > data_entrada", name="saida_apos_entrada"),
+        CheckConstraint(_one_of("origem", CheckInSource), name="origem_valida"),
+        Index(VISIT_ENTRY_UNIQUE, "aluno_id", text("data_entrada DESC"), unique=True),
+        Index("ix_checkins_data_entrada_id", "data_entrada", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    member_id: Mapped[int] = mapped_column("aluno_id", ForeignKey("alunos.id"))
+    entered_at: Mapped[datetime] = mapped_column("data_entrada")
+    exited_at: Mapped[datetime | None] = mapped_column("data_saida")
+    source: Mapped[CheckInSource] = mapped_column("origem", CodeEnum(CheckInSource))
+    device_id: Mapped[str | None] = mapped_column("dispositivo_id", String(100))
+    idempotency_key: Mapped[str | None] = mapped_column(
+        "chave_idempotencia", String(200), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column("criado_em", server_default=func.now())
+
+    @property
+    def duration_minutes(self) -> int | None:
+        return duration_minutes(self.entered_at, self.exited_at)
+
+
+class OutboxMessage(Base):
+    """An event waiting to be published (transactional outbox; written with the change)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_nao_publicados", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    aggregate_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    occurred_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    published_at: Mapped[datetime | None]

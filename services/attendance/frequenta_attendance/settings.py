@@ -1,0 +1,31 @@
+"""Settings of the attendance process, read from ``FREQUENTA_*`` environment variables."""
+
+from datetime import timedelta
+
+from frequenta_kit.settings import BaseProcessSettings
+from pydantic import Field
+
+
+class AttendanceSettings(BaseProcessSettings):
+    """Built once by the entry point and passed down; nothing reads the environment elsewhere."""
+
+    attendance_database_url: str = (
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/frequenta_attendance"
+    )
+    attendance_grpc_host: str = "127.0.0.1"
+    attendance_grpc_port: int = Field(default=50051, ge=0, le=65535)
+    # How far in the future a client's clock may be: instants beyond now + skew are refused.
+    clock_skew_seconds: int = Field(default=300, ge=0, le=3600)
+    # A visit lasts at most this long; an exit-less visit older than this is a forgotten check-out.
+    max_visit_hours: int = Field(default=6, ge=1, le=24)
+    # In-flight calls get this long to finish after SIGTERM.
+    shutdown_grace_seconds: float = Field(default=10, ge=0)
+    database_pool_size: int = Field(default=10, ge=1)
+
+    @property
+    def clock_skew(self) -> timedelta:
+        return timedelta(seconds=self.clock_skew_seconds)
+
+    @property
+    def max_visit(self) -> timedelta:
+        return timedelta(hours=self.max_visit_hours)
