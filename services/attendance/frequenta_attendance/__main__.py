@@ -1,0 +1,40 @@
+"""``python -m frequenta_attendance serve``: run the attendance gRPC server until SIGTERM/SIGINT,
+let in-flight calls finish, then exit 0."""
+
+import argparse
+import asyncio
+import logging
+
+from frequenta_kit.database import create_engine
+from frequenta_kit.logs import configure_logging
+
+from frequenta_attendance.bootstrap import build_server
+from frequenta_attendance.settings import AttendanceSettings
+
+log = logging.getLogger("frequenta_attendance")
+
+
+async def serve(settings: AttendanceSettings) -> None:
+    engine = create_engine(settings.attendance_database_url, pool_size=settings.database_pool_size)
+    try:
+        server = build_server(settings, engine)
+        await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
+    finally:
+        await engine.dispose()
+    log.info("attendance stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m frequenta_attendance")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the AttendanceService over gRPC")
+    parser.parse_args(argv)
+
+    settings = AttendanceSettings()
+    configure_logging(settings.log_level, settings.log_json)
+    asyncio.run(serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

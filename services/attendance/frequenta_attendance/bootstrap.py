@@ -1,0 +1,30 @@
+"""Wires the real adapters: engine -> unit of work -> servicer -> gRPC server."""
+
+from frequenta_kit.database import create_session_factory
+from frequenta_kit.grpc_server import GrpcServer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frequenta_attendance.clock import Clock, system_clock
+from frequenta_attendance.domain.rules import GymRules
+from frequenta_attendance.grpc_api import AttendanceServicer, Dependencies, registrar
+from frequenta_attendance.settings import AttendanceSettings
+from frequenta_attendance.uow import SqlAlchemyUnitOfWork
+
+
+def gym_rules(settings: AttendanceSettings) -> GymRules:
+    return GymRules(tz=settings.tz, clock_skew=settings.clock_skew, max_visit=settings.max_visit)
+
+
+def build_server(
+    settings: AttendanceSettings, engine: AsyncEngine, *, clock: Clock = system_clock
+) -> GrpcServer:
+    """The attendance gRPC server (not started) on the configured host and port."""
+    session_factory = create_session_factory(engine)
+    deps = Dependencies(
+        uow=lambda: SqlAlchemyUnitOfWork(session_factory), clock=clock, rules=gym_rules(settings)
+    )
+    return GrpcServer(
+        registrar(AttendanceServicer(deps)),
+        host=settings.attendance_grpc_host,
+        port=settings.attendance_grpc_port,
+    )

@@ -1,0 +1,182 @@
+"""The AttendanceService servicer: decode the request, call the use case, encode the answer.
+
+Domain errors raised by the use cases become gRPC statuses in frequenta_kit's interceptor. The
+RPCs not defined here (streamed check-ins, batch imports, daily reports) are answered
+UNIMPLEMENTED by the generated base class until they are built.
+"""
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import grpc
+from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta.attendance.v1 import attendance_pb2_grpc
+
+from frequenta_attendance import mappers
+from frequenta_attendance.clock import Clock
+from frequenta_attendance.domain.rules import GymRules
+from frequenta_attendance.handlers import attendance, exports, members, plans, visits
+from frequenta_attendance.uow import UnitOfWork
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AttendanceService"].full_name
+
+Context = grpc.aio.ServicerContext
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What the use cases need, wired once by the bootstrap."""
+
+    uow: Callable[[], UnitOfWork]  # a fresh unit of work per call
+    clock: Clock
+    rules: GymRules
+
+
+class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
+    def __init__(self, deps: Dependencies) -> None:
+        self._deps = deps
+
+    def _timed(self) -> dict:
+        return {"uow": self._deps.uow(), "clock": self._deps.clock, "rules": self._deps.rules}
+
+    # -- members ---------------------------------------------------------------------------------
+
+    async def RegisterMember(
+        self, request: pb.RegisterMemberRequest, context: Context
+    ) -> pb.RegisterMemberResponse:
+        member = await members.register_member(
+            **self._timed(),
+            name=request.name,
+            email=request.email,
+            phone=request.phone,
+            birth_date=request.birth_date,
+            plan_id=request.plan_id,
+            enrolled_at=mappers.instant(request, "enrolled_at"),
+        )
+        return pb.RegisterMemberResponse(member=mappers.member(member))
+
+    async def GetMember(
+        self, request: pb.GetMemberRequest, context: Context
+    ) -> pb.GetMemberResponse:
+        member = await members.get_member(uow=self._deps.uow(), member_id=request.member_id)
+        return pb.GetMemberResponse(member=mappers.member(member))
+
+    async def ListMembers(
+        self, request: pb.ListMembersRequest, context: Context
+    ) -> pb.ListMembersResponse:
+        found, total = await members.list_members(
+            uow=self._deps.uow(),
+            plan_id=request.plan_id,
+            status=mappers.member_status(request.status),
+            query=request.query,
+            page=request.page,
+            page_size=request.page_size,
+        )
+        return pb.ListMembersResponse(members=[mappers.member(m) for m in found], total=total)
+
+    async def CancelMembership(
+        self, request: pb.CancelMembershipRequest, context: Context
+    ) -> pb.CancelMembershipResponse:
+        member = await members.cancel_membership(
+            **self._timed(),
+            member_id=request.member_id,
+            cancelled_at=mappers.instant(request, "cancelled_at"),
+            reason=mappers.cancellation_reason(request.reason),
+            note=request.note,
+        )
+        return pb.CancelMembershipResponse(member=mappers.member(member))
+
+    # -- plans -----------------------------------------------------------------------------------
+
+    async def ListPlans(
+        self, request: pb.ListPlansRequest, context: Context
+    ) -> pb.ListPlansResponse:
+        found = await plans.list_plans(
+            uow=self._deps.uow(), include_inactive=request.include_inactive
+        )
+        return pb.ListPlansResponse(plans=[mappers.plan(p) for p in found])
+
+    async def CreatePlan(
+        self, request: pb.CreatePlanRequest, context: Context
+    ) -> pb.CreatePlanResponse:
+        plan = await plans.create_plan(
+            uow=self._deps.uow(),
+            code=request.code,
+            name=request.name,
+            duration_months=request.duration_months,
+            price_cents=request.price_cents,
+        )
+        return pb.CreatePlanResponse(plan=mappers.plan(plan))
+
+    # -- visits ----------------------------------------------------------------------------------
+
+    async def RecordCheckIn(
+        self, request: pb.RecordCheckInRequest, context: Context
+    ) -> pb.RecordCheckInResponse:
+        result = await visits.record_check_in(
+            **self._timed(),
+            member_id=request.member_id,
+            entered_at=mappers.instant(request, "entered_at"),
+            exited_at=mappers.instant(request, "exited_at"),
+            source=mappers.check_in_source(request.source),
+            device_id=request.device_id,
+            idempotency_key=request.idempotency_key,
+        )
+        return pb.RecordCheckInResponse(visit=mappers.visit(result.visit), replayed=result.replayed)
+
+    async def RecordCheckOut(
+        self, request: pb.RecordCheckOutRequest, context: Context
+    ) -> pb.RecordCheckOutResponse:
+        visit = await visits.record_check_out(
+            **self._timed(),
+            member_id=request.member_id,
+            exited_at=mappers.instant(request, "exited_at"),
+            device_id=request.device_id,
+        )
+        return pb.RecordCheckOutResponse(visit=mappers.visit(visit))
+
+    async def GetAttendance(
+        self, request: pb.GetAttendanceRequest, context: Context
+    ) -> pb.GetAttendanceResponse:
+        found = await attendance.get_attendance(
+            **self._timed(),
+            member_id=request.member_id,
+            from_date=request.from_date,
+            to_date=request.to_date,
+            page=request.page,
+            page_size=request.page_size,
+        )
+        return mappers.attendance(found)
+
+    # -- exports ---------------------------------------------------------------------------------
+
+    async def ExportMembers(
+        self, request: pb.ExportMembersRequest, context: Context
+    ) -> AsyncIterator[pb.ExportedMember]:
+        found = exports.export_members(
+            uow=self._deps.uow(), enrolled_before=mappers.instant(request, "enrolled_before")
+        )
+        async for member in found:
+            yield mappers.exported_member(member)
+
+    async def ExportVisits(
+        self, request: pb.ExportVisitsRequest, context: Context
+    ) -> AsyncIterator[pb.Visit]:
+        found = exports.export_visits(
+            uow=self._deps.uow(),
+            clock=self._deps.clock,
+            since=mappers.instant(request, "since"),
+            until=mappers.instant(request, "until"),
+        )
+        async for visit in found:
+            yield mappers.visit(visit)
+
+
+def registrar(servicer: AttendanceServicer) -> Callable[[grpc.aio.Server], list[str]]:
+    """The GrpcServer registrar that adds ``servicer`` and names its service."""
+
+    def register(server: grpc.aio.Server) -> list[str]:
+        attendance_pb2_grpc.add_AttendanceServiceServicer_to_server(servicer, server)
+        return [SERVICE_NAME]
+
+    return register

@@ -1,0 +1,210 @@
+"""Persistence of plans, members and visits. Repositories hold the SQL; they never commit (the
+unit of work does) and turn the unique violations they know into domain errors."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from frequenta_kit.errors import Conflict
+from sqlalchemy import Row, Select, func, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frequenta_attendance.domain import errors
+from frequenta_attendance.domain.enums import MemberStatus
+from frequenta_attendance.domain.validation import Page
+from frequenta_attendance.domain.visits import Window
+from frequenta_attendance.models import (
+    MEMBER_EMAIL_UNIQUE,
+    PLAN_CODE_UNIQUE,
+    VISIT_ENTRY_UNIQUE,
+    VISIT_KEY_UNIQUE,
+    Member,
+    Plan,
+    Visit,
+)
+
+UNIQUE_VIOLATION = "23505"
+
+
+class DuplicateIdempotencyKey(Exception):
+    """Another transaction stored a visit with the same idempotency key first."""
+
+
+def _violated_unique_constraint(error: IntegrityError) -> str | None:
+    if getattr(error.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+        return None
+    return getattr(error.orig.__cause__, "constraint_name", None)
+
+
+async def _flush(session: AsyncSession) -> str | None:
+    """Flush pending rows; the name of the unique constraint they violate, if that is why it
+    failed (the transaction is then unusable and must be rolled back)."""
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        constraint = _violated_unique_constraint(error)
+        if constraint is None:
+            raise
+        return constraint
+    return None
+
+
+class PlanRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, plan_id: int) -> Plan | None:
+        return await self._session.get(Plan, plan_id)
+
+    async def list(self, *, include_inactive: bool) -> Sequence[Plan]:
+        query = select(Plan).order_by(Plan.duration_months, Plan.price, Plan.id)
+        if not include_inactive:
+            query = query.where(Plan.active)
+        return (await self._session.scalars(query)).all()
+
+    async def add(self, plan: Plan) -> None:
+        self._session.add(plan)
+        if await _flush(self._session) == PLAN_CODE_UNIQUE:
+            raise errors.plan_code_taken(plan.code)
+
+
+class MemberRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, member_id: int, *, for_update: bool = False) -> Member | None:
+        """The member and their plan; ``for_update`` locks the member row until the end of the
+        transaction, which serialises every change to one member's visits and membership."""
+        query = select(Member).where(Member.id == member_id)
+        if for_update:
+            query = query.with_for_update(of=Member, key_share=True)
+        return await self._session.scalar(query)
+
+    async def email_taken(self, email: str) -> bool:
+        query = select(Member.id).where(func.lower(Member.email) == func.lower(email)).limit(1)
+        return await self._session.scalar(query) is not None
+
+    async def add(self, member: Member) -> None:
+        self._session.add(member)
+        if await _flush(self._session) == MEMBER_EMAIL_UNIQUE:
+            raise errors.email_taken()
+
+    async def search(
+        self, *, plan_id: int | None, status: MemberStatus, text: str | None, page: Page
+    ) -> tuple[Sequence[Member], int]:
+        """One page of matching members, newest enrollment first, and how many match."""
+        conditions: list[Any] = []
+        if plan_id is not None:
+            conditions.append(Member.plan_id == plan_id)
+        if status is MemberStatus.ACTIVE:
+            conditions.append(Member.active)
+        elif status is MemberStatus.CANCELLED:
+            conditions.append(~Member.active)
+        if text:
+            conditions.append(
+                or_(
+                    Member.name.icontains(text, autoescape=True),
+                    Member.email.icontains(text, autoescape=True),
+                )
+            )
+        total = await self._session.scalar(select(func.count(Member.id)).where(*conditions))
+        query = (
+            select(Member)
+            .where(*conditions)
+            .order_by(Member.enrolled_at.desc(), Member.id.desc())
+            .offset(page.offset)
+            .limit(page.size)
+        )
+        return (await self._session.scalars(query)).all(), total or 0
+
+    async def batch_after(
+        self, after_id: int, *, enrolled_before: datetime | None, limit: int
+    ) -> Sequence[Member]:
+        """Up to ``limit`` members with ids above ``after_id``, in id order (keyset paging)."""
+        query = select(Member).where(Member.id > after_id).order_by(Member.id).limit(limit)
+        if enrolled_before is not None:
+            query = query.where(Member.enrolled_at <= enrolled_before)
+        return (await self._session.scalars(query)).all()
+
+
+class VisitRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def by_idempotency_key(self, key: str) -> Visit | None:
+        return await self._session.scalar(select(Visit).where(Visit.idempotency_key == key))
+
+    async def entered_within(self, member_id: int, window: Window) -> Sequence[Visit]:
+        query = select(Visit).where(Visit.member_id == member_id, Visit.entered_at >= window.since)
+        if window.until is not None:
+            query = query.where(Visit.entered_at <= window.until)
+        return (await self._session.scalars(query.order_by(Visit.entered_at))).all()
+
+    async def latest_open(self, member_id: int, *, open_since: datetime) -> Visit | None:
+        """The latest exit-less visit that entered after ``open_since``."""
+        query = (
+            select(Visit)
+            .where(
+                Visit.member_id == member_id,
+                Visit.exited_at.is_(None),
+                Visit.entered_at > open_since,
+            )
+            .order_by(Visit.entered_at.desc())
+            .limit(1)
+        )
+        return await self._session.scalar(query)
+
+    async def add(self, visit: Visit) -> None:
+        self._session.add(visit)
+        constraint = await _flush(self._session)
+        if constraint == VISIT_KEY_UNIQUE:
+            raise DuplicateIdempotencyKey(visit.idempotency_key)
+        if constraint == VISIT_ENTRY_UNIQUE:
+            raise Conflict(
+                "VISIT_OVERLAPS",
+                "the member already has a visit entering at that instant",
+                field="entered_at",
+            )
+
+    async def times_of_member(self, member_id: int) -> Sequence[Row[tuple[datetime, Any]]]:
+        """Entry and exit of every visit of the member (rows with ``entered_at``, ``exited_at``)."""
+        query = select(Visit.entered_at, Visit.exited_at).where(Visit.member_id == member_id)
+        return (await self._session.execute(query)).all()
+
+    async def page_in_range(
+        self, member_id: int, *, start: datetime, end: datetime, page: Page
+    ) -> tuple[Sequence[Visit], int]:
+        """Visits entered in [start, end), newest first, and how many there are."""
+        conditions = (
+            Visit.member_id == member_id,
+            Visit.entered_at >= start,
+            Visit.entered_at < end,
+        )
+        total = await self._session.scalar(select(func.count(Visit.id)).where(*conditions))
+        query = (
+            select(Visit)
+            .where(*conditions)
+            .order_by(Visit.entered_at.desc())
+            .offset(page.offset)
+            .limit(page.size)
+        )
+        return (await self._session.scalars(query)).all(), total or 0
+
+    async def batch_after(
+        self,
+        after: tuple[datetime, int] | None,
+        *,
+        since: datetime | None,
+        until: datetime,
+        limit: int,
+    ) -> Sequence[Visit]:
+        """Up to ``limit`` visits entered in [since, until) after the ``after`` (entry, id)
+        position, in entry order (keyset paging)."""
+        query: Select[tuple[Visit]] = select(Visit).where(Visit.entered_at < until)
+        if since is not None:
+            query = query.where(Visit.entered_at >= since)
+        if after is not None:
+            query = query.where(tuple_(Visit.entered_at, Visit.id) > tuple_(*after))
+        query = query.order_by(Visit.entered_at, Visit.id).limit(limit)
+        return (await self._session.scalars(query)).all()
