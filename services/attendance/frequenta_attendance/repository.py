@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from frequenta_kit.errors import Conflict
 from sqlalchemy import Row, Select, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,8 +26,13 @@ from frequenta_attendance.models import (
 UNIQUE_VIOLATION = "23505"
 
 
-class DuplicateIdempotencyKey(Exception):
-    """Another transaction stored a visit with the same idempotency key first."""
+class ConcurrentVisit(Exception):
+    """Another transaction committed, meanwhile, a visit with the same idempotency key or the
+    same member and entry instant. Deciding again in a new transaction sees it."""
+
+    def __init__(self, constraint: str) -> None:
+        super().__init__(constraint)
+        self.same_key = constraint == VISIT_KEY_UNIQUE
 
 
 def _violated_unique_constraint(error: IntegrityError) -> str | None:
@@ -158,14 +162,8 @@ class VisitRepository:
     async def add(self, visit: Visit) -> None:
         self._session.add(visit)
         constraint = await _flush(self._session)
-        if constraint == VISIT_KEY_UNIQUE:
-            raise DuplicateIdempotencyKey(visit.idempotency_key)
-        if constraint == VISIT_ENTRY_UNIQUE:
-            raise Conflict(
-                "VISIT_OVERLAPS",
-                "the member already has a visit entering at that instant",
-                field="entered_at",
-            )
+        if constraint in (VISIT_KEY_UNIQUE, VISIT_ENTRY_UNIQUE):
+            raise ConcurrentVisit(constraint)
 
     async def times_of_member(self, member_id: int) -> Sequence[Row[tuple[datetime, Any]]]:
         """Entry and exit of every visit of the member (rows with ``entered_at``, ``exited_at``)."""

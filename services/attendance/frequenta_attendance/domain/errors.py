@@ -113,6 +113,14 @@ def visit_overlaps(visit_id: int, entered_at: datetime, exited_at: datetime | No
     )
 
 
+def visit_overlaps_unknown() -> Conflict:
+    return Conflict(
+        "VISIT_OVERLAPS",
+        "another visit of this member was recorded at the same instant meanwhile",
+        field="entered_at",
+    )
+
+
 def no_open_visit(member_id: int) -> Conflict:
     return Conflict("NO_OPEN_VISIT", f"member {member_id} has no open visit", field="member_id")
 

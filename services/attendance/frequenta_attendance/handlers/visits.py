@@ -13,7 +13,7 @@ from frequenta_attendance.domain import errors, membership, validation, visits
 from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.domain.rules import GymRules
 from frequenta_attendance.models import Visit
-from frequenta_attendance.repository import DuplicateIdempotencyKey
+from frequenta_attendance.repository import ConcurrentVisit
 from frequenta_attendance.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,16 @@ async def record_check_in(
     visits.check_new_visit_times(new.entered_at, new.exited_at, now=now, rules=rules)
     try:
         return await _check_in(uow, new, now=now, rules=rules)
-    except DuplicateIdempotencyKey:
-        # A concurrent request with the same key committed first: answer as a retry would.
+    except ConcurrentVisit:
+        pass
+    # A concurrent request stored the same key (or entry) first: decide again, now seeing it,
+    # which answers as a retry would (a replay, IDEMPOTENCY_KEY_REUSED or VISIT_OVERLAPS).
+    try:
         return await _check_in(uow, new, now=now, rules=rules)
+    except ConcurrentVisit as again:
+        if again.same_key:
+            raise errors.idempotency_key_reused() from None
+        raise errors.visit_overlaps_unknown() from None
 
 
 async def _check_in(
