@@ -1,0 +1,162 @@
+"""The attendance database: created from nothing by init, init is repeatable, the ORM models
+match the migrations, and the constraints live in the database itself."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from frequenta_attendance.models import Base
+from frequenta_db.attendance import head_revision, init_attendance_database
+from frequenta_kit.database import create_engine as create_async_engine
+from frequenta_kit.database import sync_url
+from sqlalchemy import Column, Integer, MetaData, create_engine, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+TABLES = {"alembic_version", "planos", "alunos", "checkins", "outbox"}
+DEFAULT_PRICES = {
+    "mensal": Decimal("119.90"),
+    "trimestral": Decimal("329.90"),
+    "semestral": Decimal("599.90"),
+    "anual": Decimal("1099.90"),
+}
+
+
+async def test_init_creates_everything_from_nothing_and_running_it_again_changes_nothing(
+    scratch_database_url,
+):
+    await init_attendance_database(scratch_database_url)
+    engine = create_async_engine(scratch_database_url)
+    try:
+        async with engine.connect() as connection:
+            tables = set(
+                await connection.scalars(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+                )
+            )
+            assert tables == TABLES
+            revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            assert revision == head_revision()
+            assert await plan_prices(connection) == DEFAULT_PRICES
+
+        async with engine.begin() as connection:  # the gym changes a price and retires a plan
+            await connection.execute(
+                text("UPDATE planos SET preco = 129.90 WHERE codigo = 'mensal'")
+            )
+            await connection.execute(
+                text("UPDATE planos SET ativo = false WHERE codigo = 'semestral'")
+            )
+        await init_attendance_database(scratch_database_url)
+
+        async with engine.connect() as connection:
+            assert await plan_prices(connection) == {**DEFAULT_PRICES, "mensal": Decimal("129.90")}
+            retired = await connection.scalar(
+                text("SELECT ativo FROM planos WHERE codigo = 'semestral'")
+            )
+            assert retired is False
+    finally:
+        await engine.dispose()
+
+
+async def plan_prices(connection: AsyncConnection) -> dict[str, Decimal]:
+    rows = await connection.execute(text("SELECT codigo, preco FROM planos"))
+    prices = {code: price for code, price in rows}
+    assert len(prices) == 4, "no plan is duplicated"
+    return prices
+
+
+def schema_differences(url: str, metadata: MetaData) -> list:
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": True}
+            )
+            return compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+
+
+async def test_orm_models_match_the_migrations(attendance_database_url):
+    differences = await asyncio.to_thread(
+        schema_differences, attendance_database_url, Base.metadata
+    )
+    assert differences == []
+
+
+async def test_the_model_comparison_would_notice_a_difference(attendance_database_url):
+    changed = MetaData(naming_convention=Base.metadata.naming_convention)
+    for table in Base.metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["alunos"].append_column(Column("apelido", Integer))
+    differences = await asyncio.to_thread(schema_differences, attendance_database_url, changed)
+    assert [d[0] for d in differences] == ["add_column"]
+
+
+# -- constraints in the database ----------------------------------------------------------------
+
+
+@pytest.fixture
+async def member_row(attendance_engine: AsyncEngine) -> AsyncIterator[dict[str, int | str]]:
+    """A member inserted directly, as raw SQL sees it."""
+    async with attendance_engine.begin() as connection:
+        email = f"raw-{id(connection)}-{asyncio.get_running_loop().time()}@example.com"
+        member_id = await connection.scalar(
+            text(
+                "INSERT INTO alunos (nome, email, plano_id, data_matricula)"
+                " SELECT 'Raw Member', :email, id, now() - interval '30 days'"
+                " FROM planos WHERE codigo = 'mensal' RETURNING id"
+            ),
+            {"email": email},
+        )
+    yield {"id": member_id, "email": email}
+
+
+VIOLATIONS = {
+    "ux_alunos_email_lower": "INSERT INTO alunos (nome, email, plano_id, data_matricula)"
+    " SELECT 'Twin', upper(:email), plano_id, now() FROM alunos WHERE id = :member",
+    "ck_alunos_nome_preenchido": "UPDATE alunos SET nome = '  ' WHERE id = :member",
+    "ck_alunos_motivo_cancelamento_valido": "UPDATE alunos SET ativo = false,"
+    " data_cancelamento = now(), motivo_cancelamento = 'tedio' WHERE id = :member",
+    "ck_alunos_cancelamento_consistente": "UPDATE alunos SET ativo = false WHERE id = :member",
+    "ck_alunos_cancelamento_apos_matricula": "UPDATE alunos SET ativo = false,"
+    " data_cancelamento = data_matricula - interval '1 day', motivo_cancelamento = 'preco'"
+    " WHERE id = :member",
+    "fk_alunos_plano_id_planos": "UPDATE alunos SET plano_id = -1 WHERE id = :member",
+    "ck_checkins_saida_apos_entrada": "INSERT INTO checkins (aluno_id, data_entrada,"
+    " data_saida, origem) VALUES (:member, now(), now(), 'app')",
+    "ck_checkins_origem_valida": "INSERT INTO checkins (aluno_id, data_entrada, origem)"
+    " VALUES (:member, now(), 'janela')",
+    "fk_checkins_aluno_id_alunos": "INSERT INTO checkins (aluno_id, data_entrada, origem)"
+    " VALUES (-1, now(), 'app')",
+    "ux_checkins_aluno_id_data_entrada": "INSERT INTO checkins (aluno_id, data_entrada, origem)"
+    " VALUES (:member, '2020-01-01T10:00Z', 'app'), (:member, '2020-01-01T10:00Z', 'catraca')",
+    "uq_checkins_chave_idempotencia": "INSERT INTO checkins (aluno_id, data_entrada, origem,"
+    " chave_idempotencia) VALUES (:member, '2020-01-01T10:00Z', 'app', 'k'),"
+    " (:member, '2020-01-02T10:00Z', 'app', 'k')",
+    "ck_planos_duracao_meses_intervalo": "INSERT INTO planos (codigo, nome, duracao_meses,"
+    " preco) VALUES ('longo', 'Longo', 37, 1)",
+    "ck_planos_preco_nao_negativo": "INSERT INTO planos (codigo, nome, duracao_meses, preco)"
+    " VALUES ('negativo', 'Negativo', 1, -0.01)",
+    "ck_planos_codigo_formato": "INSERT INTO planos (codigo, nome, duracao_meses, preco)"
+    " VALUES ('Plano Caro', 'Caro', 1, 1)",
+    "uq_planos_codigo": "INSERT INTO planos (codigo, nome, duracao_meses, preco)"
+    " VALUES ('mensal', 'Outro Mensal', 1, 1)",
+}
+
+
+@pytest.mark.parametrize("constraint", sorted(VIOLATIONS))
+async def test_the_database_refuses_what_the_rules_forbid(
+    attendance_engine, member_row, constraint
+):
+    async with attendance_engine.connect() as connection:
+        with pytest.raises(IntegrityError) as caught:
+            await connection.execute(
+                text(VIOLATIONS[constraint]),
+                {"member": member_row["id"], "email": member_row["email"]},
+            )
+        await connection.rollback()
+    assert caught.value.orig.__cause__.constraint_name == constraint
