@@ -6,6 +6,7 @@ gRPC status -> HTTP status lives in :data:`HTTP_BY_GRPC_STATUS`, and only there.
 """
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -18,7 +19,7 @@ from fastapi.responses import JSONResponse
 from frequenta_kit.grpc_errors import describe_rpc_error
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from frequenta_gateway.mappers import rest_field
+from frequenta_gateway.mappers import REST_FIELD_BY_PROTO_FIELD, rest_field
 from frequenta_gateway.schemas.errors import ErrorContent, ErrorDetail, ErrorResponse
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,14 @@ def error_response(
 # --- gRPC errors ---------------------------------------------------------------------------------
 
 
+def rest_wording(message: str, field: str) -> str:
+    """Services word their messages with proto field names; clients know the REST ones. Renames
+    the offending field and every snake_case proto name (plain words like "reason" stay)."""
+    names = {name for name in REST_FIELD_BY_PROTO_FIELD if "_" in name} | {field}
+    pattern = r"\b(" + "|".join(re.escape(name) for name in sorted(names, key=len)[::-1]) + r")\b"
+    return re.sub(pattern, lambda match: rest_field(match.group(1)), message)
+
+
 def rpc_error_response(error: grpc.aio.AioRpcError, retry_after: int) -> JSONResponse:
     described = describe_rpc_error(error)
     mapping = http_equivalent(described.status)
@@ -103,6 +112,7 @@ def rpc_error_response(error: grpc.aio.AioRpcError, retry_after: int) -> JSONRes
         message = mapping.default_message or described.message or HTTPStatus(mapping.status).phrase
     details = []
     if described.field:
+        message = rest_wording(message, described.field)
         details.append(ErrorDetail(campo=rest_field(described.field), mensagem=message))
     if mapping.status >= 500:
         log.warning("gRPC call failed: %s %s", described.status.name, described.message)

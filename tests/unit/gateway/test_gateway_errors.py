@@ -8,6 +8,7 @@ from frequenta_gateway.errors import (
     HTTP_BY_GRPC_STATUS,
     field_name,
     http_equivalent,
+    rest_wording,
     rpc_error_response,
     validation_response,
 )
@@ -144,3 +145,25 @@ def test_only_naive_timestamps_give_their_own_code() -> None:
     other = {"type": "int_type", "loc": ("body", "aluno_id"), "msg": "int"}
     assert body_of(validation_response([naive]))["erro"]["codigo"] == "TIMESTAMP_WITHOUT_TIMEZONE"
     assert body_of(validation_response([naive, other]))["erro"]["codigo"] == "VALIDATION_ERROR"
+
+
+def test_messages_speak_of_the_rest_field() -> None:
+    error = InvalidInput("TIMESTAMP_IN_FUTURE", "entered_at 2030-01-01 is in the future",
+                         field="entered_at")
+    erro = body_of(rpc_error_response(rpc_error(error), 30))["erro"]
+    assert erro["mensagem"] == "data_entrada 2030-01-01 is in the future"
+    assert erro["detalhes"] == [{"campo": "data_entrada", "mensagem": erro["mensagem"]}]
+
+
+@pytest.mark.parametrize(
+    ("message", "field", "expected"),
+    [
+        ("from_date is after to_date", "from_date", "data_inicio is after data_fim"),
+        ("name must have 2 to 200 characters", "name", "nome must have 2 to 200 characters"),
+        ("a cancellation reason is required", "reason", "a cancellation motivo is required"),
+        ("a visit lasts at most 6 hours", "exited_at", "a visit lasts at most 6 hours"),
+        ("the plan's name is taken", "code", "the plan's name is taken"),
+    ],
+)
+def test_rest_wording(message: str, field: str, expected: str) -> None:
+    assert rest_wording(message, field) == expected
