@@ -9,65 +9,15 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from frequenta_gateway.schemas import attendance, churn, members, plans, visits
 from frequenta_gateway.schemas.common import Pagination, Period
-
-# gRPC ErrorInfo names the offending field by its proto name; clients know the REST name.
-REST_FIELD_BY_PROTO_FIELD: dict[str, str] = {
-    "name": "nome",
-    "phone": "telefone",
-    "birth_date": "data_nascimento",
-    "plan_id": "plano_id",
-    "enrolled_at": "data_matricula",
-    "member_id": "aluno_id",
-    "cancelled_at": "data_cancelamento",
-    "reason": "motivo",
-    "note": "observacao",
-    "include_inactive": "incluir_inativos",
-    "code": "codigo",
-    "duration_months": "duracao_meses",
-    "price_cents": "preco",
-    "entered_at": "data_entrada",
-    "exited_at": "data_saida",
-    "source": "origem",
-    "device_id": "dispositivo_id",
-    "idempotency_key": "chave_idempotencia",
-    "from_date": "data_inicio",
-    "to_date": "data_fim",
-    "page": "pagina",
-    "page_size": "tamanho",
-    "query": "q",
-}
-
-REASON_TO_PROTO: dict[members.CancellationReason, int] = {
-    reason: pb.CancellationReason.Value(f"CANCELLATION_REASON_{reason.name}")
-    for reason in members.CancellationReason
-}
-REASON_FROM_PROTO = {value: reason for reason, value in REASON_TO_PROTO.items()}
-
-SOURCE_TO_PROTO: dict[visits.Source, int] = {
-    source: pb.CheckInSource.Value(f"CHECK_IN_SOURCE_{source.name}") for source in visits.Source
-}
-SOURCE_FROM_PROTO = {value: source for source, value in SOURCE_TO_PROTO.items()}
-
-STATUS_TO_PROTO: dict[members.StatusFilter, int] = {
-    status: pb.MemberStatusFilter.Value(f"MEMBER_STATUS_FILTER_{status.name}")
-    for status in members.StatusFilter
-}
-
-BAND_FROM_PROTO: dict[int, churn.RiskBand] = {
-    churn_pb2.RISK_BAND_LOW: "baixo",
-    churn_pb2.RISK_BAND_MEDIUM: "médio",
-    churn_pb2.RISK_BAND_HIGH: "alto",
-}
-DIRECTION_FROM_PROTO: dict[int, churn.Direction] = {
-    churn_pb2.FACTOR_DIRECTION_INCREASES_RISK: "aumenta",
-    churn_pb2.FACTOR_DIRECTION_DECREASES_RISK: "reduz",
-}
-
-
-def rest_field(proto_field: str) -> str:
-    """REST name of a proto field name ("plan_id" -> "plano_id"; unknown names unchanged)."""
-    return ".".join(REST_FIELD_BY_PROTO_FIELD.get(part, part) for part in proto_field.split("."))
-
+from frequenta_gateway.vocabulary import (
+    BAND_FROM_PROTO,
+    DIRECTION_FROM_PROTO,
+    REASON_FROM_PROTO,
+    REASON_TO_PROTO,
+    SOURCE_FROM_PROTO,
+    SOURCE_TO_PROTO,
+    STATUS_TO_PROTO,
+)
 
 # --- scalars -----------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.churn.v1 import churn_pb2
-from frequenta_gateway import mappers
+from frequenta_gateway import mappers, vocabulary
 from frequenta_gateway.schemas.members import (
     Cancellation,
     CancellationReason,
@@ -101,12 +101,13 @@ def test_every_cancellation_reason_round_trips(reason: CancellationReason) -> No
     request = mappers.cancel_request(7, Cancellation(motivo=reason))
     assert request.member_id == 7
     assert request.reason != pb.CANCELLATION_REASON_UNSPECIFIED
-    assert mappers.REASON_FROM_PROTO[request.reason] is reason
+    assert vocabulary.REASON_FROM_PROTO[request.reason] is reason
     assert not request.HasField("cancelled_at")
 
 
 def test_reason_codes_are_those_of_the_rules() -> None:
-    assert {r.value: pb.CancellationReason.Name(v) for r, v in mappers.REASON_TO_PROTO.items()} == {
+    table = vocabulary.REASON_TO_PROTO
+    assert {r.value: pb.CancellationReason.Name(v) for r, v in table.items()} == {
         "preco": "CANCELLATION_REASON_PRICE",
         "mudanca": "CANCELLATION_REASON_RELOCATION",
         "falta_de_tempo": "CANCELLATION_REASON_NO_TIME",
@@ -119,10 +120,10 @@ def test_reason_codes_are_those_of_the_rules() -> None:
 
 
 def test_every_proto_enum_value_has_a_rest_name() -> None:
-    assert len(mappers.REASON_TO_PROTO) == len(pb.CancellationReason.values()) - 1
-    assert len(mappers.SOURCE_TO_PROTO) == len(pb.CheckInSource.values()) - 1
-    assert len(mappers.BAND_FROM_PROTO) == len(churn_pb2.RiskBand.values()) - 1
-    assert len(mappers.DIRECTION_FROM_PROTO) == len(churn_pb2.FactorDirection.values()) - 1
+    assert len(vocabulary.REASON_TO_PROTO) == len(pb.CancellationReason.values()) - 1
+    assert len(vocabulary.SOURCE_TO_PROTO) == len(pb.CheckInSource.values()) - 1
+    assert len(vocabulary.BAND_FROM_PROTO) == len(churn_pb2.RiskBand.values()) - 1
+    assert len(vocabulary.DIRECTION_FROM_PROTO) == len(churn_pb2.FactorDirection.values()) - 1
 
 
 @pytest.mark.parametrize(
@@ -276,7 +277,7 @@ def test_churn_risk_to_json() -> None:
      ("visit.entered_at", "visit.data_entrada")],
 )
 def test_rest_field_names(proto: str, rest: str) -> None:
-    assert mappers.rest_field(proto) == rest
+    assert vocabulary.rest_field(proto) == rest
 
 
 def test_timestamps_are_always_utc() -> None:
@@ -287,4 +288,4 @@ def test_timestamps_are_always_utc() -> None:
 
 def test_sources_round_trip() -> None:
     for source in Source:
-        assert mappers.SOURCE_FROM_PROTO[mappers.SOURCE_TO_PROTO[source]] is source
+        assert vocabulary.SOURCE_FROM_PROTO[vocabulary.SOURCE_TO_PROTO[source]] is source
