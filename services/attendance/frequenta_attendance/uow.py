@@ -8,14 +8,42 @@
 Leaving the block without ``commit`` rolls back. A unit of work can be entered again (a new
 transaction each time), which is how a use case retries or streams in batches. Everything a use
 case writes (state now, outbox rows later) goes through the same session, hence one transaction.
+
+A database that cannot be reached (refused, dropped or timed-out connections, server shutting
+down) surfaces as the domain error Unavailable, which clients may retry; other failures pass.
 """
 
+import logging
 from types import TracebackType
 from typing import Protocol, Self
 
+from frequenta_kit.errors import Unavailable
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
+
+log = logging.getLogger(__name__)
+
+# SQLSTATE classes meaning "not reachable now": connection exceptions, insufficient resources
+# (too many connections), operator intervention (shutdown, starting up); and a missing database.
+_UNREACHABLE_SQLSTATES = ("08", "53", "57P", "3D000")
+
+
+def database_unreachable(error: BaseException) -> bool:
+    if isinstance(error, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return error.connection_invalidated or sqlstate.startswith(_UNREACHABLE_SQLSTATES)
+    return False
+
+
+def _unavailable(cause: BaseException) -> Unavailable:
+    log.warning("attendance database unreachable: %r", cause)
+    return Unavailable(
+        "DATABASE_UNAVAILABLE", "the attendance database cannot be reached; retry shortly"
+    )
 
 
 class UnitOfWork(Protocol):
@@ -56,10 +84,21 @@ class SqlAlchemyUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         session, self._session = self._session, None
-        if session is not None:
+        if session is None:
+            return
+        try:
             # Ends the transaction, rolling back whatever was not committed. Unlike rollback(),
             # it leaves the loaded objects readable (detached), which is what use cases return.
             await session.close()
+        except Exception as close_error:
+            if exc is not None:
+                log.debug("closing the session after %r also failed: %r", exc, close_error)
+            elif database_unreachable(close_error):
+                raise _unavailable(close_error) from close_error
+            else:
+                raise
+        if exc is not None and database_unreachable(exc):
+            raise _unavailable(exc) from exc
 
     async def commit(self) -> None:
         if self._session is None:

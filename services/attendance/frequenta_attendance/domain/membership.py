@@ -6,9 +6,8 @@ from typing import Protocol
 from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.enums import CancellationReason
 from frequenta_attendance.domain.errors import invalid
-from frequenta_attendance.domain.rules import GymRules
+from frequenta_attendance.domain.rules import GymRules, not_in_future
 from frequenta_attendance.domain.validation import optional_text
-from frequenta_attendance.domain.visits import not_in_future
 
 MAX_CANCELLATION_NOTE = 1000
 

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
 from frequenta_attendance.domain import errors
-from frequenta_attendance.domain.rules import GymRules
-from frequenta_attendance.domain.validation import plausible_instant
+from frequenta_attendance.domain.rules import GymRules, not_in_future
 
 
 class TimedVisit(Protocol):
@@ -44,14 +43,6 @@ def is_open(
 def open_since(now: datetime, rules: GymRules) -> datetime:
     """Visits without an exit that entered after this instant are open."""
     return now - rules.max_visit
-
-
-def not_in_future(field: str, instant: datetime, *, now: datetime, rules: GymRules) -> datetime:
-    plausible_instant(field, instant)
-    latest = now + rules.clock_skew
-    if instant > latest:
-        raise errors.in_future(field, instant, latest)
-    return instant
 
 
 def check_new_visit_times(

@@ -8,8 +8,7 @@ from frequenta_attendance.clock import Clock
 from frequenta_attendance.domain import errors, membership, validation
 from frequenta_attendance.domain.calendar import local_date
 from frequenta_attendance.domain.enums import CancellationReason, MemberStatus
-from frequenta_attendance.domain.rules import GymRules
-from frequenta_attendance.domain.visits import not_in_future
+from frequenta_attendance.domain.rules import GymRules, not_in_future
 from frequenta_attendance.models import Member
 from frequenta_attendance.uow import UnitOfWork
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from frequenta_attendance.clock import Clock
 from frequenta_attendance.domain import errors, membership, validation, visits
 from frequenta_attendance.domain.enums import CheckInSource
-from frequenta_attendance.domain.rules import GymRules
+from frequenta_attendance.domain.rules import GymRules, not_in_future
 from frequenta_attendance.models import Visit
 from frequenta_attendance.repository import ConcurrentVisit
 from frequenta_attendance.uow import UnitOfWork
@@ -132,7 +132,7 @@ async def record_check_out(
     validation.optional_text("device_id", device_id, max_length=MAX_DEVICE_ID)
     now = clock()
     exit_at = exited_at or now
-    visits.not_in_future("exited_at", exit_at, now=now, rules=rules)
+    not_in_future("exited_at", exit_at, now=now, rules=rules)
     async with uow:
         member = await uow.members.get(member_id, for_update=True)
         if member is None:
