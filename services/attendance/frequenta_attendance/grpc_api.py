@@ -7,6 +7,7 @@ UNIMPLEMENTED by the generated base class until they are built.
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from frequenta.attendance.v1 import attendance_pb2 as pb
@@ -36,7 +37,9 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
     def __init__(self, deps: Dependencies) -> None:
         self._deps = deps
 
-    def _timed(self) -> dict:
+    def _timed(self) -> dict[str, Any]:
+        """The arguments of a use case that depends on time: a fresh unit of work, the clock,
+        the gym's rules."""
         return {"uow": self._deps.uow(), "clock": self._deps.clock, "rules": self._deps.rules}
 
     # -- members ---------------------------------------------------------------------------------
