@@ -48,7 +48,7 @@ down:
 status: venv
 	$(PY) -m frequenta_ops.launcher status
 
-test: proto
+test: proto lint
 	$(PY) -m frequenta_ops.preflight
 	$(PY) -m pytest
 

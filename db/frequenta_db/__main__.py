@@ -9,9 +9,8 @@ import asyncio
 import logging
 
 from frequenta_attendance.settings import AttendanceSettings
-from frequenta_kit.logs import configure_logging
-
 from frequenta_db.attendance import init_attendance_database, new_revision
+from frequenta_kit.logs import configure_logging
 
 log = logging.getLogger("frequenta_db")
 

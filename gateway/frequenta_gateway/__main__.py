@@ -3,10 +3,10 @@
 import argparse
 
 import uvicorn
-from frequenta_kit.logs import configure_logging
 
 from frequenta_gateway.app import create_app
 from frequenta_gateway.settings import GatewaySettings
+from frequenta_kit.logs import configure_logging
 
 
 def serve(settings: GatewaySettings) -> None:

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import grpc
 from fastapi import Depends, Request
-from frequenta.attendance.v1 import attendance_pb2, attendance_pb2_grpc
-from frequenta.churn.v1 import churn_pb2, churn_pb2_grpc
 from grpc_health.v1 import health_pb2_grpc
 
+from frequenta.attendance.v1 import attendance_pb2, attendance_pb2_grpc
+from frequenta.churn.v1 import churn_pb2, churn_pb2_grpc
 from frequenta_gateway.settings import GatewaySettings
 
 ATTENDANCE_SERVICE = attendance_pb2.DESCRIPTOR.services_by_name["AttendanceService"].full_name
@@ -41,8 +41,9 @@ class Backends:
             attendance=attendance_pb2_grpc.AttendanceServiceStub(attendance),
             churn=churn_pb2_grpc.ChurnServiceStub(churn),
             health={
-                "attendance": HealthTarget(health_pb2_grpc.HealthStub(attendance),
-                                           ATTENDANCE_SERVICE),
+                "attendance": HealthTarget(
+                    health_pb2_grpc.HealthStub(attendance), ATTENDANCE_SERVICE
+                ),
                 "churn": HealthTarget(health_pb2_grpc.HealthStub(churn), CHURN_SERVICE),
             },
             channels=[attendance, churn],

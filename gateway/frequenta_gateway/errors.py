@@ -16,11 +16,11 @@ import grpc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from frequenta_kit.grpc_errors import describe_rpc_error
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frequenta_gateway.schemas.errors import ErrorContent, ErrorDetail, ErrorResponse
 from frequenta_gateway.vocabulary import REST_FIELD_BY_PROTO_FIELD, rest_field
+from frequenta_kit.grpc_errors import describe_rpc_error
 
 log = logging.getLogger(__name__)
 

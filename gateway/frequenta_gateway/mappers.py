@@ -2,11 +2,11 @@
 
 from datetime import UTC, date, datetime
 
-from frequenta.attendance.v1 import attendance_pb2 as pb
-from frequenta.churn.v1 import churn_pb2
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta.churn.v1 import churn_pb2
 from frequenta_gateway.schemas import attendance, churn, members, plans, visits
 from frequenta_gateway.schemas.common import Pagination, Period
 from frequenta_gateway.vocabulary import (
@@ -199,8 +199,9 @@ def attendance_out(
         media_duracao_minutos=_optional(summary, "average_visit_minutes"),
         ultimo_checkin=instant(summary, "last_visit_at"),
         serie_semanal=[
-            attendance.WeekCount(semana_inicio=date.fromisoformat(week.week_start),
-                                 checkins=week.visits)
+            attendance.WeekCount(
+                semana_inicio=date.fromisoformat(week.week_start), checkins=week.visits
+            )
             for week in summary.weekly
         ],
         checkins=[attendance.AttendedVisit(**_visit_fields(visit)) for visit in response.visits],

@@ -1,7 +1,8 @@
 """Settings of the gateway process (FREQUENTA_GATEWAY_*, FREQUENTA_*_ADDRESS, ...)."""
 
-from frequenta_kit.settings import BaseProcessSettings
 from pydantic import Field
+
+from frequenta_kit.settings import BaseProcessSettings
 
 
 class GatewaySettings(BaseProcessSettings):

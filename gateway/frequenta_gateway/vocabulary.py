@@ -6,7 +6,6 @@ say `data_entrada` and `catraca`.
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.churn.v1 import churn_pb2
-
 from frequenta_gateway.schemas import churn, members, visits
 
 # gRPC ErrorInfo names the offending field by its proto name; clients know the REST name.

@@ -5,6 +5,7 @@ each, and waits until every one is ready. `make up`, `make down` and the end-to-
 """
 
 import argparse
+import contextlib
 import os
 import shlex
 import signal
@@ -32,9 +33,7 @@ def _alive(pid: int) -> bool:
 
 
 class Launcher:
-    def __init__(
-        self, procfile: Path, run_dir: Path, env: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, procfile: Path, run_dir: Path, env: Mapping[str, str] | None = None) -> None:
         self.processes: dict[str, str] = dict(parse_procfile(procfile.read_text()).processes)
         self.run_dir = run_dir
         self.log_dir = run_dir / "logs"
@@ -69,8 +68,12 @@ class Launcher:
             argv[0] = sys.executable
         with self.log_file(name).open("ab") as log:
             child = subprocess.Popen(
-                argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=self.env, start_new_session=True,
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                start_new_session=True,
             )
         self._children[name] = child
         self._pid_file(name).write_text(str(child.pid))
@@ -142,10 +145,8 @@ class Launcher:
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _print_urls(launcher: Launcher) -> None:

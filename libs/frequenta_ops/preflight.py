@@ -37,8 +37,12 @@ class Dependency:
 async def _postgres(url: str) -> None:
     parsed = make_url(url)
     conn = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-        password=parsed.password, database="postgres", timeout=TIMEOUT_SECONDS,
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+        timeout=TIMEOUT_SECONDS,
     )
     await conn.close()
 
@@ -63,17 +67,20 @@ def dependencies() -> list[Dependency]:
     rabbit, cache = URL(infra.rabbitmq_url), URL(infra.redis_url)
     return [
         Dependency(
-            "PostgreSQL", f"{db.host}:{db.port or 5432}",
+            "PostgreSQL",
+            f"{db.host}:{db.port or 5432}",
             "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
             lambda: _postgres(database_url),
         ),
         Dependency(
-            "RabbitMQ", f"{rabbit.host}:{rabbit.port}",
+            "RabbitMQ",
+            f"{rabbit.host}:{rabbit.port}",
             "rabbitmq-server -detached  (then wait for: rabbitmq-diagnostics -q ping)",
             lambda: _rabbitmq(infra.rabbitmq_url),
         ),
         Dependency(
-            "Redis", f"{cache.host}:{cache.port}",
+            "Redis",
+            f"{cache.host}:{cache.port}",
             'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
             lambda: _redis(infra.redis_url),
         ),

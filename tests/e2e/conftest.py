@@ -14,9 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import make_url
+
 from frequenta_kit.database import drop_database
 from frequenta_ops.launcher import Launcher
-from sqlalchemy import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_URL = os.environ.get(
@@ -75,11 +76,15 @@ def stack(
         FREQUENTA_CHURN_ADDRESS=f"127.0.0.1:{churn_port}",
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
     )
-    launcher = Launcher(procfile=ROOT / "Procfile", run_dir=tmp_path_factory.mktemp("run"),
-                        env=env)
+    launcher = Launcher(procfile=ROOT / "Procfile", run_dir=tmp_path_factory.mktemp("run"), env=env)
     try:
-        subprocess.run([sys.executable, "-m", "frequenta_db", "init"], env=env, cwd=ROOT,
-                       check=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "frequenta_db", "init"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            timeout=120,
+        )
         launcher.up(timeout=60)
         base_url = f"http://127.0.0.1:{gateway_port}"
         wait_until_ready(base_url)
@@ -101,8 +106,10 @@ def api(stack: str) -> Iterator[httpx.Client]:
 def plan(api: httpx.Client) -> dict[str, Any]:
     """A plan of this run's own."""
     code = f"e2e-{uuid.uuid4().hex[:8]}"
-    response = api.post("/planos", json={"codigo": code, "nome": f"Plano {code}",
-                                         "duracao_meses": 1, "preco": 119.9})
+    response = api.post(
+        "/planos",
+        json={"codigo": code, "nome": f"Plano {code}", "duracao_meses": 1, "preco": 119.9},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -20,8 +20,9 @@ def history(api, new_member):
         {"data_entrada": ago(days=3, hours=1), "data_saida": ago(days=3, minutes=30)},
     ]
     for visit in visits:
-        response = api.post("/aluno/checkin", json={"aluno_id": member["id"], **visit,
-                                                    "origem": "importacao"})
+        response = api.post(
+            "/aluno/checkin", json={"aluno_id": member["id"], **visit, "origem": "importacao"}
+        )
         assert response.status_code == 201, response.text
     return member, visits
 
@@ -72,8 +73,11 @@ def test_a_member_who_never_came(api, new_member):
     member = new_member()
     data = api.get(f"/aluno/{member['id']}/frequencia").json()
     assert (data["total_checkins"], data["media_checkins_semana"]) == (0, 0.0)
-    assert (data["dias_desde_ultimo_checkin"], data["media_duracao_minutos"],
-            data["ultimo_checkin"]) == (None, None, None)
+    assert (
+        data["dias_desde_ultimo_checkin"],
+        data["media_duracao_minutos"],
+        data["ultimo_checkin"],
+    ) == (None, None, None)
     assert data["checkins"] == []
 
 
@@ -89,8 +93,12 @@ def test_page_size_too_big_is_422(api, new_member):
 
 @pytest.mark.parametrize(
     ("params", "campo"),
-    [({"pagina": "x"}, "pagina"), ({"pagina": 0}, "pagina"),
-     ({"data_inicio": "01/02/2025"}, "data_inicio"), ({"data_fim": "2025-13-01"}, "data_fim")],
+    [
+        ({"pagina": "x"}, "pagina"),
+        ({"pagina": 0}, "pagina"),
+        ({"data_inicio": "01/02/2025"}, "data_inicio"),
+        ({"data_fim": "2025-13-01"}, "data_fim"),
+    ],
 )
 def test_bad_queries_are_422(api, new_member, params, campo):
     member = new_member()

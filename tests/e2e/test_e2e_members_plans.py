@@ -37,9 +37,14 @@ def test_listing_page_size_too_big_is_422(api):
 
 def test_cancellation_flow(api, new_member):
     member = new_member(data_matricula=ago(days=30))
-    response = api.post(f"/aluno/{member['id']}/cancelamento",
-                        json={"motivo": "falta_de_tempo", "observacao": "mudou de turno",
-                              "data_cancelamento": ago(days=1)})
+    response = api.post(
+        f"/aluno/{member['id']}/cancelamento",
+        json={
+            "motivo": "falta_de_tempo",
+            "observacao": "mudou de turno",
+            "data_cancelamento": ago(days=1),
+        },
+    )
     assert response.status_code == 200, response.text
     cancelled = response.json()
     assert cancelled["ativo"] is False
@@ -56,16 +61,23 @@ def test_cancellation_flow(api, new_member):
     assert_error(again, 409, "ALREADY_CANCELLED")
     entry = api.post("/aluno/checkin", json={"aluno_id": member["id"]})
     assert_error(entry, 409, "MEMBERSHIP_CANCELLED", "data_entrada")
-    before = api.post("/aluno/checkin", json={"aluno_id": member["id"],
-                                              "data_entrada": ago(days=2, hours=1),
-                                              "data_saida": ago(days=2)})
+    before = api.post(
+        "/aluno/checkin",
+        json={
+            "aluno_id": member["id"],
+            "data_entrada": ago(days=2, hours=1),
+            "data_saida": ago(days=2),
+        },
+    )
     assert before.status_code == 201, before.text  # history before the cancellation is accepted
 
 
 def test_cancellation_before_enrollment_is_422(api, new_member):
     member = new_member(data_matricula=ago(days=2))
-    response = api.post(f"/aluno/{member['id']}/cancelamento",
-                        json={"motivo": "preco", "data_cancelamento": ago(days=3)})
+    response = api.post(
+        f"/aluno/{member['id']}/cancelamento",
+        json={"motivo": "preco", "data_cancelamento": ago(days=3)},
+    )
     assert_error(response, 422, "CANCELLATION_BEFORE_ENROLLMENT", "data_cancelamento")
 
 
@@ -80,8 +92,12 @@ def test_bad_cancellations_are_422(api, new_member, sent, campo):
 
 
 def test_cancelling_an_unknown_member_is_404(api):
-    assert_error(api.post("/aluno/987654321/cancelamento", json={"motivo": "outro"}), 404,
-                 "MEMBER_NOT_FOUND", "aluno_id")
+    assert_error(
+        api.post("/aluno/987654321/cancelamento", json={"motivo": "outro"}),
+        404,
+        "MEMBER_NOT_FOUND",
+        "aluno_id",
+    )
 
 
 def test_plans_list_includes_the_default_and_new_plans(api, plan):

@@ -21,8 +21,10 @@ def test_healthz(api):
 def test_readyz_reports_both_services_serving(api):
     response = api.get("/readyz")
     assert response.status_code == 200, response.text
-    assert response.json() == {"status": "pronto",
-                               "servicos": {"attendance": "SERVING", "churn": "SERVING"}}
+    assert response.json() == {
+        "status": "pronto",
+        "servicos": {"attendance": "SERVING", "churn": "SERVING"},
+    }
 
 
 def test_openapi_has_the_four_paths_verbatim_with_examples(api):

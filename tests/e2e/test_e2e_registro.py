@@ -50,16 +50,23 @@ def test_unknown_plan_is_404(api, plan):
 
 
 def test_malformed_json_is_422(api):
-    response = api.post("/aluno/registro", content=b'{"nome": "Ana", "email": ',
-                        headers={"content-type": "application/json"})
+    response = api.post(
+        "/aluno/registro",
+        content=b'{"nome": "Ana", "email": ',
+        headers={"content-type": "application/json"},
+    )
     assert_error(response, 422, "VALIDATION_ERROR", "corpo")
 
 
 @pytest.mark.parametrize(
     ("changes", "campo"),
-    [({"plano_id": "1"}, "plano_id"), ({"plano_id": True}, "plano_id"), ({"nome": 5}, "nome"),
-     ({"email": "ana-at-example.com"}, "email"), ({"data_nascimento": "21/07/1994"},
-                                                  "data_nascimento")],
+    [
+        ({"plano_id": "1"}, "plano_id"),
+        ({"plano_id": True}, "plano_id"),
+        ({"nome": 5}, "nome"),
+        ({"email": "ana-at-example.com"}, "email"),
+        ({"data_nascimento": "21/07/1994"}, "data_nascimento"),
+    ],
 )
 def test_wrong_types_are_422(api, plan, changes, campo):
     response = api.post("/aluno/registro", json=body(plan, **changes))

@@ -10,14 +10,15 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from frequenta.attendance.v1 import attendance_pb2_grpc
 from frequenta_attendance.bootstrap import build_server
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_db.attendance import init_attendance_database
 from frequenta_kit.database import create_engine, drop_database
 from frequenta_kit.grpc_server import GrpcServer
-from sqlalchemy import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 SERVER_URL = os.environ.get(
     "FREQUENTA_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"

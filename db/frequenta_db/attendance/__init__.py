@@ -10,11 +10,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from frequenta_kit.database import ensure_database, sync_url
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
 from frequenta_db.attendance.seed import load_default_plans
+from frequenta_kit.database import ensure_database, sync_url
 
 log = logging.getLogger(__name__)
 

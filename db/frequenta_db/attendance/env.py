@@ -2,9 +2,10 @@
 the URL, and possibly an open connection, in ``config.attributes``)."""
 
 from alembic import context
-from frequenta_attendance.models import Base
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
+
+from frequenta_attendance.models import Base
 
 config = context.config
 target_metadata = Base.metadata

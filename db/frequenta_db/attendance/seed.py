@@ -9,9 +9,10 @@ not undo that.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from frequenta_kit.database import create_engine
 from sqlalchemy import column, select, table
 from sqlalchemy.dialects.postgresql import insert
+
+from frequenta_kit.database import create_engine
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """A member's churn risk."""
 
 from fastapi import APIRouter
+
 from frequenta.attendance.v1 import attendance_pb2
 from frequenta.churn.v1 import churn_pb2
-
 from frequenta_gateway import mappers
 from frequenta_gateway.clients import AttendanceDep, ChurnDep, DeadlineDep
 from frequenta_gateway.routes import MemberIdPath

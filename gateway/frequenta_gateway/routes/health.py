@@ -37,10 +37,21 @@ async def _status(target: HealthTarget, deadline: float) -> str:
     response_model=Readiness,
     summary="Readiness",
     responses={
-        503: {"model": ErrorResponse, "description": "A service is not SERVING (NOT_READY).",
-              "content": {"application/json": {"example": {"erro": {
-                  "codigo": "NOT_READY", "mensagem": "Not ready: churn is UNAVAILABLE.",
-                  "detalhes": [{"campo": "churn", "mensagem": "UNAVAILABLE"}]}}}}},
+        503: {
+            "model": ErrorResponse,
+            "description": "A service is not SERVING (NOT_READY).",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "erro": {
+                            "codigo": "NOT_READY",
+                            "mensagem": "Not ready: churn is UNAVAILABLE.",
+                            "detalhes": [{"campo": "churn", "mensagem": "UNAVAILABLE"}],
+                        }
+                    }
+                }
+            },
+        },
     },
 )
 async def readyz(targets: HealthDep, deadline: DeadlineDep) -> Readiness | JSONResponse:

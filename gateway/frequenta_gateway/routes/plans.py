@@ -3,8 +3,8 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from frequenta.attendance.v1 import attendance_pb2 as pb
 
+from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.schemas.errors import error_responses

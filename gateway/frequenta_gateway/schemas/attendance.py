@@ -20,8 +20,9 @@ ATTENDED_VISIT_EXAMPLE = {
 class WeekCount(ResponseModel):
     """Visits in one local week (Monday to Sunday)."""
 
-    semana_inicio: date = Field(description="The Monday starting the week.",
-                                examples=["2025-03-10"])
+    semana_inicio: date = Field(
+        description="The Monday starting the week.", examples=["2025-03-10"]
+    )
     checkins: int = Field(description="Visits whose entry falls in that week.", examples=[3])
 
     model_config = ConfigDict(
@@ -34,10 +35,12 @@ class AttendedVisit(ResponseModel):
 
     id: int = Field(description="Visit id.", examples=[1001])
     data_entrada: datetime = Field(description="Entry instant.", examples=["2025-03-10T10:15:00Z"])
-    data_saida: datetime | None = Field(description="Exit instant, if recorded.",
-                                        examples=["2025-03-10T11:32:00Z"])
-    duracao_minutos: int | None = Field(description="Whole minutes; null without an exit.",
-                                        examples=[77])
+    data_saida: datetime | None = Field(
+        description="Exit instant, if recorded.", examples=["2025-03-10T11:32:00Z"]
+    )
+    duracao_minutos: int | None = Field(
+        description="Whole minutes; null without an exit.", examples=[77]
+    )
     origem: Source | None = Field(description="Where the entry came from.", examples=["catraca"])
     dispositivo_id: str | None = Field(description="Device or desk id.", examples=["catraca-01"])
 
@@ -65,12 +68,14 @@ class Attendance(ResponseModel):
     serie_semanal: list[WeekCount] = Field(
         description="Visits per local week over the range, oldest first, empty weeks included."
     )
-    checkins: list[AttendedVisit] = Field(description="This page of the range's visits, newest "
-                                          "first.")
+    checkins: list[AttendedVisit] = Field(
+        description="This page of the range's visits, newest first."
+    )
     periodo: Period = Field(description="The range of local dates actually used.")
     paginacao: Pagination = Field(description="Page of `checkins` and visits in the range.")
-    calculado_em: datetime = Field(description="When the figures were computed.",
-                                   examples=["2025-03-12T15:00:00Z"])
+    calculado_em: datetime = Field(
+        description="When the figures were computed.", examples=["2025-03-12T15:00:00Z"]
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

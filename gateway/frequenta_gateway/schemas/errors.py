@@ -82,8 +82,9 @@ _ERROR_DOCS: dict[int, tuple[str, dict[str, Any]]] = {
     409: (
         "The current state forbids the operation (duplicate e-mail, visit already open, "
         "membership cancelled...).",
-        _example("EMAIL_ALREADY_REGISTERED", "E-mail ana@example.com is already registered.",
-                 "email"),
+        _example(
+            "EMAIL_ALREADY_REGISTERED", "E-mail ana@example.com is already registered.", "email"
+        ),
     ),
     422: (
         "Invalid input: wrong type, missing or unknown field, malformed JSON, timestamp without "

@@ -56,7 +56,9 @@ class MemberRegistration(RequestModel):
     """A new member on an active plan."""
 
     nome: str = Field(
-        min_length=1, max_length=200, description="Full name (2 to 200 characters).",
+        min_length=1,
+        max_length=200,
+        description="Full name (2 to 200 characters).",
         examples=["Ana Souza"],
     )
     email: EmailStr = Field(
@@ -64,8 +66,10 @@ class MemberRegistration(RequestModel):
         examples=["ana.souza@example.com"],
     )
     telefone: str | None = Field(
-        default=None, max_length=40, description="Phone: 8 to 20 digits, may include + ( ) - and "
-        "spaces.", examples=["+55 11 91234-5678"],
+        default=None,
+        max_length=40,
+        description="Phone: 8 to 20 digits, may include + ( ) - and spaces.",
+        examples=["+55 11 91234-5678"],
     )
     data_nascimento: CalendarDate | None = Field(
         default=None, description="Birth date YYYY-MM-DD.", examples=["1994-07-21"]
@@ -98,7 +102,9 @@ class Cancellation(RequestModel):
 
     motivo: CancellationReason = Field(description="Reason code.", examples=["preco"])
     observacao: str | None = Field(
-        default=None, max_length=1000, description="Optional note (up to 1000 characters).",
+        default=None,
+        max_length=1000,
+        description="Optional note (up to 1000 characters).",
         examples=["Achou a mensalidade cara depois do reajuste."],
     )
     data_cancelamento: Instant | None = Field(
@@ -124,19 +130,24 @@ class Member(ResponseModel):
     nome: str = Field(description="Full name.", examples=["Ana Souza"])
     email: str = Field(description="E-mail as given.", examples=["ana.souza@example.com"])
     telefone: str | None = Field(description="Phone, if known.", examples=["+55 11 91234-5678"])
-    data_nascimento: date | None = Field(description="Birth date, if known.",
-                                         examples=["1994-07-21"])
+    data_nascimento: date | None = Field(
+        description="Birth date, if known.", examples=["1994-07-21"]
+    )
     plano_id: int = Field(description="The plan's id.", examples=[1])
     plano: Plan = Field(description="The plan.")
-    data_matricula: datetime = Field(description="Enrollment instant.",
-                                     examples=["2025-01-06T12:30:00Z"])
+    data_matricula: datetime = Field(
+        description="Enrollment instant.", examples=["2025-01-06T12:30:00Z"]
+    )
     ativo: bool = Field(description="False once cancelled.", examples=[True])
-    data_cancelamento: datetime | None = Field(description="When the membership ended.",
-                                               examples=[None])
-    motivo_cancelamento: CancellationReason | None = Field(description="Why it ended.",
-                                                           examples=[None])
-    observacao_cancelamento: str | None = Field(description="Note given at cancellation.",
-                                                examples=[None])
+    data_cancelamento: datetime | None = Field(
+        description="When the membership ended.", examples=[None]
+    )
+    motivo_cancelamento: CancellationReason | None = Field(
+        description="Why it ended.", examples=[None]
+    )
+    observacao_cancelamento: str | None = Field(
+        description="Note given at cancellation.", examples=[None]
+    )
 
     model_config = ConfigDict(json_schema_extra={"examples": [MEMBER_EXAMPLE]})
 

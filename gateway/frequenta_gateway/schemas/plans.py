@@ -15,9 +15,7 @@ def _whole_cents(value: float) -> float:
 
 
 # A price in reais as a JSON number (not a string), at most two decimals.
-Price = Annotated[
-    float, Field(strict=True, ge=0, le=1_000_000), AfterValidator(_whole_cents)
-]
+Price = Annotated[float, Field(strict=True, ge=0, le=1_000_000), AfterValidator(_whole_cents)]
 
 PLAN_EXAMPLE = {
     "id": 1,
@@ -46,15 +44,22 @@ class PlanCreation(RequestModel):
     """A new plan. The code must be unique: lowercase letters, digits, '-' or '_'."""
 
     codigo: str = Field(
-        min_length=1, max_length=40, description="Unique short code, 2 to 40 characters.",
+        min_length=1,
+        max_length=40,
+        description="Unique short code, 2 to 40 characters.",
         examples=["trimestral-promo"],
     )
     nome: str = Field(
-        min_length=1, max_length=100, description="Display name, 2 to 100 characters.",
+        min_length=1,
+        max_length=100,
+        description="Display name, 2 to 100 characters.",
         examples=["Trimestral Promocional"],
     )
     duracao_meses: int = Field(
-        strict=True, ge=1, le=1200, description="Months per billing cycle (1 to 36).",
+        strict=True,
+        ge=1,
+        le=1200,
+        description="Months per billing cycle (1 to 36).",
         examples=[3],
     )
     preco: Price = Field(description="Price per cycle in reais, e.g. 299.90.", examples=[299.9])

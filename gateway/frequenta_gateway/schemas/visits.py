@@ -45,14 +45,17 @@ class CheckIn(RequestModel):
         examples=["2025-03-10T08:32:00-03:00"],
     )
     origem: Source | None = Field(
-        default=None, description="Where the entry comes from; defaults to `recepcao`.",
+        default=None,
+        description="Where the entry comes from; defaults to `recepcao`.",
         examples=["catraca"],
     )
     dispositivo_id: str | None = Field(
         default=None, max_length=100, description="Device or desk id.", examples=["catraca-01"]
     )
     chave_idempotencia: str | None = Field(
-        default=None, min_length=1, max_length=200,
+        default=None,
+        min_length=1,
+        max_length=200,
         description="Client key that makes retries safe (or the `Idempotency-Key` header).",
         examples=["catraca-01:2025-03-10T07:15:00-03:00:42"],
     )

@@ -5,11 +5,10 @@ import argparse
 import asyncio
 import logging
 
-from frequenta_kit.database import create_engine
-from frequenta_kit.logs import configure_logging
-
 from frequenta_attendance.bootstrap import build_server
 from frequenta_attendance.settings import AttendanceSettings
+from frequenta_kit.database import create_engine
+from frequenta_kit.logs import configure_logging
 
 log = logging.getLogger("frequenta_attendance")
 

@@ -1,7 +1,5 @@
 """Wires the real adapters: engine -> unit of work -> servicer -> gRPC server."""
 
-from frequenta_kit.database import create_session_factory
-from frequenta_kit.grpc_server import GrpcServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta_attendance.clock import Clock, system_clock
@@ -9,6 +7,8 @@ from frequenta_attendance.domain.rules import GymRules
 from frequenta_attendance.grpc_api import AttendanceServicer, Dependencies, registrar
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_attendance.uow import SqlAlchemyUnitOfWork
+from frequenta_kit.database import create_session_factory
+from frequenta_kit.grpc_server import GrpcServer
 
 
 def gym_rules(settings: AttendanceSettings) -> GymRules:

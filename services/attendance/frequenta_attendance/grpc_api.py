@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.attendance.v1 import attendance_pb2_grpc
-
 from frequenta_attendance import mappers
 from frequenta_attendance.clock import Clock
 from frequenta_attendance.domain.rules import GymRules

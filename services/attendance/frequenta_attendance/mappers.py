@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from frequenta.attendance.v1 import attendance_pb2 as pb
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.enums import CancellationReason, CheckInSource, MemberStatus
 from frequenta_attendance.handlers.attendance import Attendance

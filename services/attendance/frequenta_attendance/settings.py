@@ -2,8 +2,9 @@
 
 from datetime import timedelta
 
-from frequenta_kit.settings import BaseProcessSettings
 from pydantic import Field
+
+from frequenta_kit.settings import BaseProcessSettings
 
 
 class AttendanceSettings(BaseProcessSettings):

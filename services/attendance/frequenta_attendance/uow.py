@@ -17,11 +17,11 @@ import logging
 from types import TracebackType
 from typing import Protocol, Self
 
-from frequenta_kit.errors import Unavailable
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
+from frequenta_kit.errors import Unavailable
 
 log = logging.getLogger(__name__)
 

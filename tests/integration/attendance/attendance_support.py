@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
-from frequenta_kit.grpc_errors import RpcErrorInfo, describe_rpc_error
 from google.protobuf.timestamp_pb2 import Timestamp
+
+from frequenta_kit.grpc_errors import RpcErrorInfo, describe_rpc_error
 
 
 def now() -> datetime:

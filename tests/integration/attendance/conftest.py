@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from attendance_support import now, ts, unique_email
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.attendance.v1.attendance_pb2_grpc import AttendanceServiceStub
 

@@ -8,13 +8,14 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Integer, MetaData, create_engine, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
 from frequenta_attendance.models import Base
 from frequenta_db.attendance import head_revision, init_attendance_database
 from frequenta_kit.database import create_engine as create_async_engine
 from frequenta_kit.database import sync_url
-from sqlalchemy import Column, Integer, MetaData, create_engine, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 TABLES = {"alembic_version", "planos", "alunos", "checkins", "outbox"}
 DEFAULT_PRICES = {

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import grpc
 from attendance_support import ago, assert_error, instant, now, rpc_error, ts
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT

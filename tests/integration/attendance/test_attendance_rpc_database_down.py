@@ -2,6 +2,7 @@
 
 import grpc
 from attendance_support import assert_error, rpc_error
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.attendance.v1 import attendance_pb2_grpc
 from frequenta_attendance.bootstrap import build_server

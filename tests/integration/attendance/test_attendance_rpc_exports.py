@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import grpc
 import pytest
 from attendance_support import assert_error, rpc_error, ts, unique_email
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance.clock import system_clock
 from frequenta_attendance.handlers.exports import export_visits

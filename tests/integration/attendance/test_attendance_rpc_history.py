@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import grpc
 import pytest
 from attendance_support import ago, assert_error, now, rpc_error, ts
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 
 GYM = ZoneInfo("America/Sao_Paulo")  # the tests' server setting

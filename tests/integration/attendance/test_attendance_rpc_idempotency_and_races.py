@@ -11,9 +11,10 @@ from datetime import timedelta
 
 import grpc
 from attendance_support import ago, assert_error, rpc_error, ts, unique_email
-from frequenta.attendance.v1 import attendance_pb2 as pb
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from frequenta.attendance.v1 import attendance_pb2 as pb
 
 ALREADY_EXISTS = grpc.StatusCode.ALREADY_EXISTS
 

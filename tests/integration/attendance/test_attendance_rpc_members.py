@@ -15,6 +15,7 @@ from attendance_support import (
     unique_code,
     unique_email,
 )
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT

@@ -3,6 +3,7 @@
 import grpc
 import pytest
 from attendance_support import assert_error, rpc_error, unique_code
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 
 DEFAULTS = {

@@ -3,6 +3,7 @@
 import grpc
 import pytest
 from attendance_support import rpc_error
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 
 

@@ -9,10 +9,11 @@ import sys
 
 import grpc
 from attendance_support import rpc_error
-from frequenta.attendance.v1 import attendance_pb2 as pb
-from frequenta.attendance.v1 import attendance_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy import text
+
+from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta.attendance.v1 import attendance_pb2_grpc
 
 LISTENING = re.compile(rb"gRPC server listening on (\S+:\d+)")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from frequenta_ops.launcher import LaunchError, Launcher
+from frequenta_ops.launcher import Launcher, LaunchError
 
 SLEEPER = f'{sys.executable} -c "import time; time.sleep(600)"'
 

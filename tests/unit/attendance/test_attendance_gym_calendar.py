@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from frequenta_attendance.domain.calendar import (
     day_start,
     days_range_bounds,

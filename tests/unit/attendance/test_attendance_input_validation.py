@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+
 from frequenta_attendance.domain import validation
 from frequenta_kit.errors import InvalidInput
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from frequenta_attendance.domain.enums import CancellationReason
 from frequenta_attendance.domain.membership import (
     check_can_cancel,

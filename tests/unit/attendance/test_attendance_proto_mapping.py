@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance import mappers
 from frequenta_attendance.domain.enums import CancellationReason, CheckInSource, MemberStatus

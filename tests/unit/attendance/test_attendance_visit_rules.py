@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from frequenta_attendance.domain.rules import GymRules
 from frequenta_attendance.domain.visits import (
     check_check_out,

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from gateway_fakes import FakeStub
+
 from frequenta_gateway.app import create_app
 from frequenta_gateway.clients import (
     HealthTarget,
@@ -14,7 +16,6 @@ from frequenta_gateway.clients import (
     get_health_targets,
 )
 from frequenta_gateway.settings import GatewaySettings
-from gateway_fakes import FakeStub
 
 
 @pytest.fixture
@@ -48,7 +49,8 @@ def app(
     app.dependency_overrides[get_attendance] = lambda: attendance
     app.dependency_overrides[get_churn] = lambda: churn
     app.dependency_overrides[get_health_targets] = lambda: {
-        name: HealthTarget(stub, f"fake.{name}") for name, stub in health.items()  # type: ignore[arg-type]
+        name: HealthTarget(stub, f"fake.{name}")
+        for name, stub in health.items()  # type: ignore[arg-type]
     }
     return app
 

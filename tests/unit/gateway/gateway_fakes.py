@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+
 from frequenta_kit.errors import DomainError
 from frequenta_kit.grpc_errors import to_grpc_status
 

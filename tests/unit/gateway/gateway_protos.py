@@ -1,8 +1,9 @@
 """Replies the fake stubs give: protos as the real services build them."""
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.churn.v1 import churn_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 
 
 def ts(text: str) -> Timestamp:
@@ -11,20 +12,31 @@ def ts(text: str) -> Timestamp:
     return stamp
 
 
-PLAN = pb.Plan(id=1, code="mensal", name="Plano Mensal", duration_months=1, price_cents=11990,
-               active=True)
+PLAN = pb.Plan(
+    id=1, code="mensal", name="Plano Mensal", duration_months=1, price_cents=11990, active=True
+)
 
 
 def member(member_id: int = 42, **changes) -> pb.Member:
-    fields = dict(id=member_id, name="Ana Souza", email="ana@example.com", plan=PLAN,
-                  enrolled_at=ts("2025-01-06T12:30:00Z"), active=True)
+    fields = dict(
+        id=member_id,
+        name="Ana Souza",
+        email="ana@example.com",
+        plan=PLAN,
+        enrolled_at=ts("2025-01-06T12:30:00Z"),
+        active=True,
+    )
     fields.update(changes)
     return pb.Member(**fields)
 
 
 def visit(**changes) -> pb.Visit:
-    fields = dict(id=1001, member_id=42, entered_at=ts("2025-03-10T10:15:00Z"),
-                  source=pb.CHECK_IN_SOURCE_FRONT_DESK)
+    fields = dict(
+        id=1001,
+        member_id=42,
+        entered_at=ts("2025-03-10T10:15:00Z"),
+        source=pb.CHECK_IN_SOURCE_FRONT_DESK,
+    )
     fields.update(changes)
     return pb.Visit(**fields)
 
@@ -33,8 +45,11 @@ def attendance_reply(member_id: int = 42) -> pb.GetAttendanceResponse:
     return pb.GetAttendanceResponse(
         member_id=member_id,
         summary=pb.AttendanceSummary(
-            total_visits=1, visits_per_week_last_4_weeks=0.25, days_since_last_visit=2,
-            last_visit_at=ts("2025-03-10T10:15:00Z"), as_of=ts("2025-03-12T15:00:00Z"),
+            total_visits=1,
+            visits_per_week_last_4_weeks=0.25,
+            days_since_last_visit=2,
+            last_visit_at=ts("2025-03-10T10:15:00Z"),
+            as_of=ts("2025-03-12T15:00:00Z"),
             weekly=[pb.WeeklyCount(week_start="2025-03-10", visits=1)],
         ),
         visits=[visit()],
@@ -47,11 +62,21 @@ def attendance_reply(member_id: int = 42) -> pb.GetAttendanceResponse:
 def churn_reply(member_id: int = 42) -> churn_pb2.GetChurnRiskResponse:
     return churn_pb2.GetChurnRiskResponse(
         risk=churn_pb2.ChurnRisk(
-            member_id=member_id, probability=0.81, band=churn_pb2.RISK_BAND_HIGH,
-            factors=[churn_pb2.RiskFactor(
-                feature="days_since_last_visit", value=21, weight=0.9,
-                direction=churn_pb2.FACTOR_DIRECTION_INCREASES_RISK, description="21 dias")],
-            recommendations=["Ligar para o aluno"], model_version="v1", horizon_days=30,
+            member_id=member_id,
+            probability=0.81,
+            band=churn_pb2.RISK_BAND_HIGH,
+            factors=[
+                churn_pb2.RiskFactor(
+                    feature="days_since_last_visit",
+                    value=21,
+                    weight=0.9,
+                    direction=churn_pb2.FACTOR_DIRECTION_INCREASES_RISK,
+                    description="21 dias",
+                )
+            ],
+            recommendations=["Ligar para o aluno"],
+            model_version="v1",
+            horizon_days=30,
             computed_at=ts("2025-03-12T15:00:00Z"),
         )
     )

@@ -3,10 +3,11 @@
 import grpc
 import pytest
 from fastapi import FastAPI
-from frequenta_gateway.app import create_app
-from frequenta_gateway.settings import GatewaySettings
 from gateway_fakes import FakeStub, bare_rpc_error
 from grpc_health.v1 import health_pb2
+
+from frequenta_gateway.app import create_app
+from frequenta_gateway.settings import GatewaySettings
 
 SERVING = health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING)
 NOT_SERVING = health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.NOT_SERVING)
@@ -22,15 +23,19 @@ async def test_readyz_when_both_serve(client, health: dict[str, FakeStub]):
         stub.answer("Check", SERVING)
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "pronto",
-                               "servicos": {"attendance": "SERVING", "churn": "SERVING"}}
+    assert response.json() == {
+        "status": "pronto",
+        "servicos": {"attendance": "SERVING", "churn": "SERVING"},
+    }
     assert health["churn"].requests("Check")[0].service == "fake.churn"
 
 
 @pytest.mark.parametrize(
     ("churn_answer", "reported"),
-    [(NOT_SERVING, "NOT_SERVING"),
-     (bare_rpc_error(grpc.StatusCode.UNAVAILABLE, "connection refused"), "UNAVAILABLE")],
+    [
+        (NOT_SERVING, "NOT_SERVING"),
+        (bare_rpc_error(grpc.StatusCode.UNAVAILABLE, "connection refused"), "UNAVAILABLE"),
+    ],
 )
 async def test_readyz_names_the_service_that_is_not_ready(client, health, churn_answer, reported):
     health["attendance"].answer("Check", SERVING)
@@ -71,23 +76,35 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("FREQUENTA_CHURN_ADDRESS", "10.0.0.2:2")
     monkeypatch.setenv("FREQUENTA_GRPC_DEADLINE_SECONDS", "1.5")
     settings = GatewaySettings()
-    assert (settings.gateway_port, settings.attendance_address, settings.churn_address,
-            settings.grpc_deadline_seconds) == (18080, "10.0.0.1:1", "10.0.0.2:2", 1.5)
+    assert (
+        settings.gateway_port,
+        settings.attendance_address,
+        settings.churn_address,
+        settings.grpc_deadline_seconds,
+    ) == (18080, "10.0.0.1:1", "10.0.0.2:2", 1.5)
 
 
 def test_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GATEWAY_HOST", "GATEWAY_PORT", "ATTENDANCE_ADDRESS", "CHURN_ADDRESS",
-                 "GRPC_DEADLINE_SECONDS"):
+    for name in (
+        "GATEWAY_HOST",
+        "GATEWAY_PORT",
+        "ATTENDANCE_ADDRESS",
+        "CHURN_ADDRESS",
+        "GRPC_DEADLINE_SECONDS",
+    ):
         monkeypatch.delenv(f"FREQUENTA_{name}", raising=False)
     settings = GatewaySettings(_env_file=None)
-    assert (settings.gateway_host, settings.gateway_port, settings.attendance_address,
-            settings.churn_address, settings.grpc_deadline_seconds) == (
-        "127.0.0.1", 8000, "127.0.0.1:50051", "127.0.0.1:50052", 5.0)
+    assert (
+        settings.gateway_host,
+        settings.gateway_port,
+        settings.attendance_address,
+        settings.churn_address,
+        settings.grpc_deadline_seconds,
+    ) == ("127.0.0.1", 8000, "127.0.0.1:50051", "127.0.0.1:50052", 5.0)
 
 
 async def test_lifespan_opens_and_closes_the_channels() -> None:
-    app = create_app(GatewaySettings(attendance_address="127.0.0.1:1",
-                                     churn_address="127.0.0.1:2"))
+    app = create_app(GatewaySettings(attendance_address="127.0.0.1:1", churn_address="127.0.0.1:2"))
     async with app.router.lifespan_context(app):
         backends = app.state.backends
         assert len(backends.channels) == 2

@@ -4,6 +4,8 @@ import json
 
 import grpc
 import pytest
+from gateway_fakes import bare_rpc_error, rpc_error
+
 from frequenta_gateway.errors import (
     HTTP_BY_GRPC_STATUS,
     field_name,
@@ -13,7 +15,6 @@ from frequenta_gateway.errors import (
     validation_response,
 )
 from frequenta_kit.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Unavailable
-from gateway_fakes import bare_rpc_error, rpc_error
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,9 @@ def test_an_error_without_field_has_no_details() -> None:
     assert response.status_code == 503
     assert response.headers["retry-after"] == "30"
     assert body_of(response)["erro"] == {
-        "codigo": "NO_MODEL", "mensagem": "no model yet", "detalhes": []
+        "codigo": "NO_MODEL",
+        "mensagem": "no model yet",
+        "detalhes": [],
     }
 
 
@@ -148,8 +151,9 @@ def test_only_naive_timestamps_give_their_own_code() -> None:
 
 
 def test_messages_speak_of_the_rest_field() -> None:
-    error = InvalidInput("TIMESTAMP_IN_FUTURE", "entered_at 2030-01-01 is in the future",
-                         field="entered_at")
+    error = InvalidInput(
+        "TIMESTAMP_IN_FUTURE", "entered_at 2030-01-01 is in the future", field="entered_at"
+    )
     erro = body_of(rpc_error_response(rpc_error(error), 30))["erro"]
     assert erro["mensagem"] == "data_entrada 2030-01-01 is in the future"
     assert erro["detalhes"] == [{"campo": "data_entrada", "mensagem": erro["mensagem"]}]

@@ -2,10 +2,11 @@
 
 import grpc
 import pytest
-from frequenta.attendance.v1 import attendance_pb2 as pb
-from frequenta_kit.errors import AlreadyExists, Conflict, NotFound
 from gateway_fakes import FakeStub, bare_rpc_error, rpc_error
 from gateway_protos import member, ts
+
+from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta_kit.errors import AlreadyExists, Conflict, NotFound
 
 VALID = {"nome": "Ana Souza", "email": "ana@example.com", "plano_id": 1}
 
@@ -20,8 +21,12 @@ def campos(response) -> list[str]:
 
 async def test_register_returns_201_the_member_and_its_location(client, attendance: FakeStub):
     attendance.answer("RegisterMember", pb.RegisterMemberResponse(member=member(42)))
-    body = {**VALID, "telefone": "+55 11 91234-5678", "data_nascimento": "1994-07-21",
-            "data_matricula": "2025-01-06T09:30:00-03:00"}
+    body = {
+        **VALID,
+        "telefone": "+55 11 91234-5678",
+        "data_nascimento": "1994-07-21",
+        "data_matricula": "2025-01-06T09:30:00-03:00",
+    }
     response = await client.post("/aluno/registro", json=body)
     assert response.status_code == 201
     assert response.headers["location"] == "/aluno/42"
@@ -59,8 +64,9 @@ async def test_register_refuses_bad_bodies_before_any_call(client, attendance, b
 
 
 async def test_register_refuses_malformed_json(client, attendance):
-    response = await client.post("/aluno/registro", content=b'{"nome": "Ana",',
-                                 headers={"content-type": "application/json"})
+    response = await client.post(
+        "/aluno/registro", content=b'{"nome": "Ana",', headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert erro(response)["codigo"] == "VALIDATION_ERROR"
     assert campos(response) == ["corpo"]
@@ -69,8 +75,9 @@ async def test_register_refuses_malformed_json(client, attendance):
 
 
 async def test_register_refuses_a_naive_enrollment(client, attendance):
-    response = await client.post("/aluno/registro",
-                                 json={**VALID, "data_matricula": "2025-01-06T09:30:00"})
+    response = await client.post(
+        "/aluno/registro", json={**VALID, "data_matricula": "2025-01-06T09:30:00"}
+    )
     assert response.status_code == 422
     assert erro(response)["codigo"] == "TIMESTAMP_WITHOUT_TIMEZONE"
     assert campos(response) == ["data_matricula"]
@@ -101,13 +108,17 @@ async def test_get_member(client, attendance):
 
 
 async def test_get_unknown_member(client, attendance):
-    attendance.answer("GetMember", rpc_error(NotFound("MEMBER_NOT_FOUND", "no member with id 7",
-                                                      field="member_id")))
+    attendance.answer(
+        "GetMember",
+        rpc_error(NotFound("MEMBER_NOT_FOUND", "no member with id 7", field="member_id")),
+    )
     response = await client.get("/aluno/7")
     assert response.status_code == 404
-    assert erro(response) == {"codigo": "MEMBER_NOT_FOUND", "mensagem": "no member with id 7",
-                              "detalhes": [{"campo": "aluno_id",
-                                            "mensagem": "no member with id 7"}]}
+    assert erro(response) == {
+        "codigo": "MEMBER_NOT_FOUND",
+        "mensagem": "no member with id 7",
+        "detalhes": [{"campo": "aluno_id", "mensagem": "no member with id 7"}],
+    }
 
 
 async def test_member_paths_only_match_numeric_ids(client, attendance):
@@ -128,23 +139,36 @@ async def test_attendance_down_is_503_with_retry_after(client, attendance):
 
 
 async def test_list_members_maps_filters_and_paging(client, attendance):
-    attendance.answer("ListMembers", pb.ListMembersResponse(members=[member(1), member(2)],
-                                                            total=12))
-    response = await client.get("/alunos", params={"plano_id": 3, "status": "cancelados",
-                                                   "q": "ana", "pagina": 2, "tamanho": 2})
+    attendance.answer(
+        "ListMembers", pb.ListMembersResponse(members=[member(1), member(2)], total=12)
+    )
+    response = await client.get(
+        "/alunos",
+        params={"plano_id": 3, "status": "cancelados", "q": "ana", "pagina": 2, "tamanho": 2},
+    )
     assert response.status_code == 200
     data = response.json()
     assert [m["id"] for m in data["itens"]] == [1, 2]
     assert (data["total"], data["pagina"], data["tamanho"]) == (12, 2, 2)
     (sent,) = attendance.requests("ListMembers")
     assert (sent.plan_id, sent.status, sent.query, sent.page, sent.page_size) == (
-        3, pb.MEMBER_STATUS_FILTER_CANCELLED, "ana", 2, 2)
+        3,
+        pb.MEMBER_STATUS_FILTER_CANCELLED,
+        "ana",
+        2,
+        2,
+    )
 
 
 @pytest.mark.parametrize(
     ("params", "campo"),
-    [({"tamanho": 201}, "tamanho"), ({"tamanho": 0}, "tamanho"), ({"pagina": "x"}, "pagina"),
-     ({"status": "inativos"}, "status"), ({"plano_id": "abc"}, "plano_id")],
+    [
+        ({"tamanho": 201}, "tamanho"),
+        ({"tamanho": 0}, "tamanho"),
+        ({"pagina": "x"}, "pagina"),
+        ({"status": "inativos"}, "status"),
+        ({"plano_id": "abc"}, "plano_id"),
+    ],
 )
 async def test_list_members_refuses_bad_queries(client, attendance, params, campo):
     response = await client.get("/alunos", params=params)
@@ -154,12 +178,21 @@ async def test_list_members_refuses_bad_queries(client, attendance, params, camp
 
 
 async def test_cancel_membership(client, attendance):
-    cancelled = member(7, active=False, cancelled_at=ts("2025-03-31T21:00:00Z"),
-                       cancellation_reason=pb.CANCELLATION_REASON_PRICE)
+    cancelled = member(
+        7,
+        active=False,
+        cancelled_at=ts("2025-03-31T21:00:00Z"),
+        cancellation_reason=pb.CANCELLATION_REASON_PRICE,
+    )
     attendance.answer("CancelMembership", pb.CancelMembershipResponse(member=cancelled))
-    response = await client.post("/aluno/7/cancelamento",
-                                 json={"motivo": "preco", "observacao": "caro",
-                                       "data_cancelamento": "2025-03-31T18:00:00-03:00"})
+    response = await client.post(
+        "/aluno/7/cancelamento",
+        json={
+            "motivo": "preco",
+            "observacao": "caro",
+            "data_cancelamento": "2025-03-31T18:00:00-03:00",
+        },
+    )
     assert response.status_code == 200
     assert (response.json()["ativo"], response.json()["motivo_cancelamento"]) == (False, "preco")
     (sent,) = attendance.requests("CancelMembership")
@@ -169,9 +202,12 @@ async def test_cancel_membership(client, attendance):
 
 @pytest.mark.parametrize(
     ("body", "campo"),
-    [({}, "motivo"), ({"motivo": "dinheiro"}, "motivo"),
-     ({"motivo": "preco", "observacao": "x" * 1001}, "observacao"),
-     ({"motivo": "preco", "obs": "x"}, "obs")],
+    [
+        ({}, "motivo"),
+        ({"motivo": "dinheiro"}, "motivo"),
+        ({"motivo": "preco", "observacao": "x" * 1001}, "observacao"),
+        ({"motivo": "preco", "obs": "x"}, "obs"),
+    ],
 )
 async def test_cancel_refuses_bad_bodies(client, attendance, body, campo):
     response = await client.post("/aluno/7/cancelamento", json=body)
@@ -180,8 +216,10 @@ async def test_cancel_refuses_bad_bodies(client, attendance, body, campo):
 
 
 async def test_cancel_twice_is_409(client, attendance):
-    attendance.answer("CancelMembership", rpc_error(
-        Conflict("ALREADY_CANCELLED", "already cancelled", field="member_id")))
+    attendance.answer(
+        "CancelMembership",
+        rpc_error(Conflict("ALREADY_CANCELLED", "already cancelled", field="member_id")),
+    )
     response = await client.post("/aluno/7/cancelamento", json={"motivo": "outro"})
     assert response.status_code == 409
     assert erro(response)["codigo"] == "ALREADY_CANCELLED"

@@ -2,10 +2,11 @@
 
 import grpc
 import pytest
-from frequenta.attendance.v1 import attendance_pb2 as pb
-from frequenta_kit.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Unavailable
 from gateway_fakes import FakeStub, bare_rpc_error, rpc_error
 from gateway_protos import PLAN, attendance_reply, churn_reply, member
+
+from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta_kit.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Unavailable
 
 
 def erro(response) -> dict:
@@ -18,8 +19,10 @@ def campos(response) -> list[str]:
 
 async def test_attendance(client, attendance: FakeStub):
     attendance.answer("GetAttendance", attendance_reply(42))
-    response = await client.get("/aluno/42/frequencia", params={
-        "data_inicio": "2024-12-16", "data_fim": "2025-03-12", "pagina": 1, "tamanho": 10})
+    response = await client.get(
+        "/aluno/42/frequencia",
+        params={"data_inicio": "2024-12-16", "data_fim": "2025-03-12", "pagina": 1, "tamanho": 10},
+    )
     assert response.status_code == 200
     data = response.json()
     assert data["aluno_id"] == 42
@@ -28,13 +31,22 @@ async def test_attendance(client, attendance: FakeStub):
     assert data["serie_semanal"] == [{"semana_inicio": "2025-03-10", "checkins": 1}]
     (sent,) = attendance.requests("GetAttendance")
     assert (sent.member_id, sent.from_date, sent.to_date, sent.page, sent.page_size) == (
-        42, "2024-12-16", "2025-03-12", 1, 10)
+        42,
+        "2024-12-16",
+        "2025-03-12",
+        1,
+        10,
+    )
 
 
 @pytest.mark.parametrize(
     ("params", "campo"),
-    [({"tamanho": 201}, "tamanho"), ({"pagina": 0}, "pagina"),
-     ({"data_inicio": "12/03/2025"}, "data_inicio"), ({"data_fim": "2025-02-30"}, "data_fim")],
+    [
+        ({"tamanho": 201}, "tamanho"),
+        ({"pagina": 0}, "pagina"),
+        ({"data_inicio": "12/03/2025"}, "data_inicio"),
+        ({"data_fim": "2025-02-30"}, "data_fim"),
+    ],
 )
 async def test_attendance_refuses_bad_queries(client, attendance, params, campo):
     response = await client.get("/aluno/42/frequencia", params=params)
@@ -45,18 +57,23 @@ async def test_attendance_refuses_bad_queries(client, attendance, params, campo)
 
 
 async def test_attendance_of_an_unknown_member(client, attendance):
-    attendance.answer("GetAttendance", rpc_error(
-        NotFound("MEMBER_NOT_FOUND", "no member with id 9", field="member_id")))
+    attendance.answer(
+        "GetAttendance",
+        rpc_error(NotFound("MEMBER_NOT_FOUND", "no member with id 9", field="member_id")),
+    )
     response = await client.get("/aluno/9/frequencia")
     assert response.status_code == 404
     assert erro(response)["codigo"] == "MEMBER_NOT_FOUND"
 
 
 async def test_attendance_range_refused_by_the_service(client, attendance):
-    attendance.answer("GetAttendance", rpc_error(
-        InvalidInput("VALIDATION_ERROR", "from after to", field="from_date")))
-    response = await client.get("/aluno/9/frequencia", params={"data_inicio": "2025-03-01",
-                                                               "data_fim": "2025-01-01"})
+    attendance.answer(
+        "GetAttendance",
+        rpc_error(InvalidInput("VALIDATION_ERROR", "from after to", field="from_date")),
+    )
+    response = await client.get(
+        "/aluno/9/frequencia", params={"data_inicio": "2025-03-01", "data_fim": "2025-01-01"}
+    )
     assert response.status_code == 422
     assert campos(response) == ["data_inicio"]
 
@@ -67,8 +84,11 @@ async def test_churn_risk(client, attendance, churn: FakeStub):
     response = await client.get("/aluno/42/risco-churn")
     assert response.status_code == 200
     data = response.json()
-    assert (data["aluno_id"], data["probabilidade_churn"], data["risco_nivel"]) == (42, 0.81,
-                                                                                    "alto")
+    assert (data["aluno_id"], data["probabilidade_churn"], data["risco_nivel"]) == (
+        42,
+        0.81,
+        "alto",
+    )
     assert data["fatores_risco"][0]["direcao"] == "aumenta"
     assert (data["versao_modelo"], data["horizonte_dias"]) == ("v1", 30)
     assert churn.requests("GetChurnRisk")[0].member_id == 42
@@ -80,13 +100,18 @@ async def test_churn_risk_without_a_model_is_503_with_retry_after(client, attend
     response = await client.get("/aluno/42/risco-churn")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "30"
-    assert erro(response) == {"codigo": "NO_MODEL", "mensagem": "No churn model yet.",
-                              "detalhes": []}
+    assert erro(response) == {
+        "codigo": "NO_MODEL",
+        "mensagem": "No churn model yet.",
+        "detalhes": [],
+    }
 
 
 async def test_churn_risk_of_an_unknown_member_never_asks_churn(client, attendance, churn):
-    attendance.answer("GetMember", rpc_error(
-        NotFound("MEMBER_NOT_FOUND", "no member with id 9", field="member_id")))
+    attendance.answer(
+        "GetMember",
+        rpc_error(NotFound("MEMBER_NOT_FOUND", "no member with id 9", field="member_id")),
+    )
     response = await client.get("/aluno/9/risco-churn")
     assert response.status_code == 404
     assert erro(response)["codigo"] == "MEMBER_NOT_FOUND"
@@ -111,8 +136,16 @@ async def test_list_plans(client, attendance):
     attendance.answer("ListPlans", pb.ListPlansResponse(plans=[PLAN]))
     response = await client.get("/planos", params={"incluir_inativos": "true"})
     assert response.status_code == 200
-    assert response.json() == [{"id": 1, "codigo": "mensal", "nome": "Plano Mensal",
-                                "duracao_meses": 1, "preco": 119.9, "ativo": True}]
+    assert response.json() == [
+        {
+            "id": 1,
+            "codigo": "mensal",
+            "nome": "Plano Mensal",
+            "duracao_meses": 1,
+            "preco": 119.9,
+            "ativo": True,
+        }
+    ]
     assert attendance.requests("ListPlans")[0].include_inactive is True
 
 
@@ -123,11 +156,14 @@ async def test_list_plans_refuses_a_non_boolean(client, attendance):
 
 
 async def test_create_plan(client, attendance):
-    created = pb.Plan(id=5, code="trimestral-promo", name="Tri", duration_months=3,
-                      price_cents=29990, active=True)
+    created = pb.Plan(
+        id=5, code="trimestral-promo", name="Tri", duration_months=3, price_cents=29990, active=True
+    )
     attendance.answer("CreatePlan", pb.CreatePlanResponse(plan=created))
-    response = await client.post("/planos", json={"codigo": "trimestral-promo", "nome": "Tri",
-                                                  "duracao_meses": 3, "preco": 299.9})
+    response = await client.post(
+        "/planos",
+        json={"codigo": "trimestral-promo", "nome": "Tri", "duracao_meses": 3, "preco": 299.9},
+    )
     assert response.status_code == 201
     assert response.json()["preco"] == 299.9
     (sent,) = attendance.requests("CreatePlan")
@@ -136,9 +172,14 @@ async def test_create_plan(client, attendance):
 
 @pytest.mark.parametrize(
     ("change", "campo"),
-    [({"preco": "299.90"}, "preco"), ({"preco": 1.234}, "preco"), ({"preco": -1}, "preco"),
-     ({"preco": True}, "preco"), ({"duracao_meses": "3"}, "duracao_meses"),
-     ({"ativo": True}, "ativo")],
+    [
+        ({"preco": "299.90"}, "preco"),
+        ({"preco": 1.234}, "preco"),
+        ({"preco": -1}, "preco"),
+        ({"preco": True}, "preco"),
+        ({"duracao_meses": "3"}, "duracao_meses"),
+        ({"ativo": True}, "ativo"),
+    ],
 )
 async def test_create_plan_refuses_bad_bodies(client, attendance, change, campo):
     body = {"codigo": "tri", "nome": "Tri", "duracao_meses": 3, "preco": 299.9} | change
@@ -149,9 +190,11 @@ async def test_create_plan_refuses_bad_bodies(client, attendance, change, campo)
 
 
 async def test_create_plan_with_a_taken_code(client, attendance):
-    attendance.answer("CreatePlan", rpc_error(
-        AlreadyExists("PLAN_CODE_ALREADY_EXISTS", "taken", field="code")))
-    response = await client.post("/planos", json={"codigo": "mensal", "nome": "M",
-                                                  "duracao_meses": 1, "preco": 1})
+    attendance.answer(
+        "CreatePlan", rpc_error(AlreadyExists("PLAN_CODE_ALREADY_EXISTS", "taken", field="code"))
+    )
+    response = await client.post(
+        "/planos", json={"codigo": "mensal", "nome": "M", "duracao_meses": 1, "preco": 1}
+    )
     assert response.status_code == 409
     assert campos(response) == ["codigo"]

@@ -1,10 +1,11 @@
 """Check-in and check-out through the app, with fake stubs."""
 
 import pytest
-from frequenta.attendance.v1 import attendance_pb2 as pb
-from frequenta_kit.errors import Conflict, InvalidInput, NotFound
 from gateway_fakes import FakeStub, rpc_error
 from gateway_protos import ts, visit
+
+from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta_kit.errors import Conflict, InvalidInput, NotFound
 
 
 def erro(response) -> dict:
@@ -20,21 +21,34 @@ async def test_checkin_returns_201_and_the_visit(client, attendance: FakeStub):
     response = await client.post("/aluno/checkin", json={"aluno_id": 42})
     assert response.status_code == 201
     assert "idempotent-replayed" not in response.headers
-    assert response.json() == {"id": 1001, "aluno_id": 42, "data_entrada": "2025-03-10T10:15:00Z",
-                               "data_saida": None, "duracao_minutos": None,
-                               "origem": "recepcao", "dispositivo_id": None}
+    assert response.json() == {
+        "id": 1001,
+        "aluno_id": 42,
+        "data_entrada": "2025-03-10T10:15:00Z",
+        "data_saida": None,
+        "duracao_minutos": None,
+        "origem": "recepcao",
+        "dispositivo_id": None,
+    }
     (sent,) = attendance.requests("RecordCheckIn")
     assert sent.member_id == 42
     assert not sent.HasField("entered_at")
 
 
 async def test_import_of_a_finished_visit(client, attendance):
-    finished = visit(exited_at=ts("2025-03-10T11:32:00Z"), duration_minutes=77,
-                     source=pb.CHECK_IN_SOURCE_IMPORT)
+    finished = visit(
+        exited_at=ts("2025-03-10T11:32:00Z"), duration_minutes=77, source=pb.CHECK_IN_SOURCE_IMPORT
+    )
     attendance.answer("RecordCheckIn", pb.RecordCheckInResponse(visit=finished))
-    response = await client.post("/aluno/checkin", json={
-        "aluno_id": 42, "data_entrada": "2025-03-10T07:15:00-03:00",
-        "data_saida": "2025-03-10T08:32:00-03:00", "origem": "importacao"})
+    response = await client.post(
+        "/aluno/checkin",
+        json={
+            "aluno_id": 42,
+            "data_entrada": "2025-03-10T07:15:00-03:00",
+            "data_saida": "2025-03-10T08:32:00-03:00",
+            "origem": "importacao",
+        },
+    )
     assert response.status_code == 201
     assert response.json()["duracao_minutos"] == 77
     (sent,) = attendance.requests("RecordCheckIn")
@@ -45,8 +59,9 @@ async def test_import_of_a_finished_visit(client, attendance):
 
 async def test_replay_is_200_with_the_replayed_header(client, attendance):
     attendance.answer("RecordCheckIn", pb.RecordCheckInResponse(visit=visit(), replayed=True))
-    response = await client.post("/aluno/checkin", json={"aluno_id": 42},
-                                 headers={"Idempotency-Key": "k-1"})
+    response = await client.post(
+        "/aluno/checkin", json={"aluno_id": 42}, headers={"Idempotency-Key": "k-1"}
+    )
     assert response.status_code == 200
     assert response.headers["idempotent-replayed"] == "true"
     assert attendance.requests("RecordCheckIn")[0].idempotency_key == "k-1"
@@ -54,8 +69,12 @@ async def test_replay_is_200_with_the_replayed_header(client, attendance):
 
 @pytest.mark.parametrize(
     ("body_key", "header_key", "sent"),
-    [("k-body", None, "k-body"), (None, "k-head", "k-head"), ("same", "same", "same"),
-     (None, None, "")],
+    [
+        ("k-body", None, "k-body"),
+        (None, "k-head", "k-head"),
+        ("same", "same", "same"),
+        (None, None, ""),
+    ],
 )
 async def test_idempotency_key_from_body_or_header(client, attendance, body_key, header_key, sent):
     attendance.answer("RecordCheckIn", pb.RecordCheckInResponse(visit=visit()))
@@ -67,8 +86,11 @@ async def test_idempotency_key_from_body_or_header(client, attendance, body_key,
 
 
 async def test_two_different_idempotency_keys_are_refused(client, attendance):
-    response = await client.post("/aluno/checkin", json={"aluno_id": 42, "chave_idempotencia": "a"},
-                                 headers={"Idempotency-Key": "b"})
+    response = await client.post(
+        "/aluno/checkin",
+        json={"aluno_id": 42, "chave_idempotencia": "a"},
+        headers={"Idempotency-Key": "b"},
+    )
     assert response.status_code == 422
     assert erro(response)["codigo"] == "VALIDATION_ERROR"
     assert campos(response) == ["chave_idempotencia"]
@@ -82,14 +104,27 @@ async def test_two_different_idempotency_keys_are_refused(client, attendance):
         ({"aluno_id": "abc"}, "VALIDATION_ERROR", ["aluno_id"]),
         ({"aluno_id": True}, "VALIDATION_ERROR", ["aluno_id"]),
         ({}, "VALIDATION_ERROR", ["aluno_id"]),
-        ({"aluno_id": 42, "data_entrda": "2025-03-10T07:15:00Z"}, "VALIDATION_ERROR",
-         ["data_entrda"]),
+        (
+            {"aluno_id": 42, "data_entrda": "2025-03-10T07:15:00Z"},
+            "VALIDATION_ERROR",
+            ["data_entrda"],
+        ),
         ({"aluno_id": 42, "origem": "portao"}, "VALIDATION_ERROR", ["origem"]),
         ({"aluno_id": 42, "data_entrada": "ontem"}, "VALIDATION_ERROR", ["data_entrada"]),
-        ({"aluno_id": 42, "data_entrada": "2025-03-10T07:15:00"}, "TIMESTAMP_WITHOUT_TIMEZONE",
-         ["data_entrada"]),
-        ({"aluno_id": 42, "data_entrada": "2025-03-10T07:15:00Z",
-          "data_saida": "2025-03-10T08:15:00"}, "TIMESTAMP_WITHOUT_TIMEZONE", ["data_saida"]),
+        (
+            {"aluno_id": 42, "data_entrada": "2025-03-10T07:15:00"},
+            "TIMESTAMP_WITHOUT_TIMEZONE",
+            ["data_entrada"],
+        ),
+        (
+            {
+                "aluno_id": 42,
+                "data_entrada": "2025-03-10T07:15:00Z",
+                "data_saida": "2025-03-10T08:15:00",
+            },
+            "TIMESTAMP_WITHOUT_TIMEZONE",
+            ["data_saida"],
+        ),
         ({"aluno_id": 42, "chave_idempotencia": ""}, "VALIDATION_ERROR", ["chave_idempotencia"]),
     ],
 )
@@ -122,8 +157,10 @@ async def test_checkin_maps_service_errors(client, attendance, error, status, ca
 async def test_checkout(client, attendance):
     closed = visit(exited_at=ts("2025-03-10T11:32:00Z"), duration_minutes=77)
     attendance.answer("RecordCheckOut", pb.RecordCheckOutResponse(visit=closed))
-    response = await client.post("/aluno/checkout", json={
-        "aluno_id": 42, "data_saida": "2025-03-10T08:32:00-03:00", "dispositivo_id": "c-1"})
+    response = await client.post(
+        "/aluno/checkout",
+        json={"aluno_id": 42, "data_saida": "2025-03-10T08:32:00-03:00", "dispositivo_id": "c-1"},
+    )
     assert response.status_code == 200
     assert response.json()["duracao_minutos"] == 77
     (sent,) = attendance.requests("RecordCheckOut")
@@ -132,8 +169,9 @@ async def test_checkout(client, attendance):
 
 
 async def test_checkout_without_open_visit(client, attendance):
-    attendance.answer("RecordCheckOut", rpc_error(
-        Conflict("NO_OPEN_VISIT", "no open visit", field="member_id")))
+    attendance.answer(
+        "RecordCheckOut", rpc_error(Conflict("NO_OPEN_VISIT", "no open visit", field="member_id"))
+    )
     response = await client.post("/aluno/checkout", json={"aluno_id": 42})
     assert response.status_code == 409
     assert erro(response)["codigo"] == "NO_OPEN_VISIT"

@@ -1,0 +1,104 @@
+"""RabbitMQ plumbing shared by publishers and consumers: connecting (with a retry that
+``connect_robust`` lacks at start-up), and the topology every process declares identically.
+
+Topology (names under a namespace, ``frequenta`` by default, so test runs can have their own):
+- ``<ns>.events``: durable topic exchange of domain events; the routing key is the event type.
+- ``<ns>.work``: durable direct exchange of work messages; the routing key is the queue's name.
+- each work queue ``<ns>.<name>``: a quorum queue with a delivery limit; a message redelivered
+  more often than that, or rejected, goes through ``<ns>.dead`` to ``<ns>.<name>.dead``.
+"""
+
+import logging
+from dataclasses import dataclass
+
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractExchange,
+    AbstractQueue,
+    AbstractRobustConnection,
+)
+from tenacity import (
+    before_sleep_log,
+    retry,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_exponential,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Names of the exchanges and queues under one namespace."""
+
+    namespace: str = "frequenta"
+
+    @property
+    def events_exchange(self) -> str:
+        return f"{self.namespace}.events"
+
+    @property
+    def work_exchange(self) -> str:
+        return f"{self.namespace}.work"
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        return f"{self.namespace}.dead"
+
+    def queue(self, name: str) -> str:
+        return f"{self.namespace}.{name}"
+
+    def dead_letter_queue(self, name: str) -> str:
+        return f"{self.namespace}.{name}.dead"
+
+
+async def connect(url: str, *, give_up_after: float = 60.0) -> AbstractRobustConnection:
+    """A robust connection; retries the first connect, which ``connect_robust`` does not."""
+
+    @retry(
+        retry=retry_if_exception_type((ConnectionError, OSError)),
+        wait=wait_exponential(multiplier=0.5, max=5),
+        stop=stop_after_delay(give_up_after),
+        before_sleep=before_sleep_log(log, logging.WARNING),
+        reraise=True,
+    )
+    async def attempt() -> AbstractRobustConnection:
+        return await aio_pika.connect_robust(url, timeout=10)
+
+    return await attempt()
+
+
+async def declare_events_exchange(channel: AbstractChannel, topology: Topology) -> AbstractExchange:
+    return await channel.declare_exchange(
+        topology.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
+    )
+
+
+async def declare_work_queue(
+    channel: AbstractChannel, topology: Topology, name: str, *, delivery_limit: int = 5
+) -> AbstractQueue:
+    """The work queue ``name`` bound to the work exchange, with its dead-letter queue."""
+    work = await channel.declare_exchange(
+        topology.work_exchange, aio_pika.ExchangeType.DIRECT, durable=True
+    )
+    dead = await channel.declare_exchange(
+        topology.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
+    )
+    dead_queue = await channel.declare_queue(
+        topology.dead_letter_queue(name), durable=True, arguments={"x-queue-type": "quorum"}
+    )
+    await dead_queue.bind(dead, routing_key=topology.queue(name))
+    queue = await channel.declare_queue(
+        topology.queue(name),
+        durable=True,
+        arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": delivery_limit,
+            "x-dead-letter-exchange": topology.dead_letter_exchange,
+            "x-dead-letter-routing-key": topology.queue(name),
+        },
+    )
+    await queue.bind(work, routing_key=topology.queue(name))
+    return queue
