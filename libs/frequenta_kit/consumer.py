@@ -1,0 +1,163 @@
+"""A competing consumer of one work queue, the same for every kind of job.
+
+- The queue (and its dead-letter queue) is declared as :mod:`frequenta_kit.broker` says.
+- ``prefetch`` bounds the messages in flight per consumer; run more processes to scale out.
+- A message is acked only after its handler returned, that is after the handler committed its
+  work. Handlers must be idempotent (keyed on the message id): delivery is at-least-once.
+- A handler raising :class:`PermanentFailure` sends the message to the dead-letter queue at once,
+  with the reason in the ``x-frequenta-error`` header. Any other exception requeues it; on its
+  last allowed delivery it is dead-lettered the same way, with the exception as the reason (the
+  quorum queue's own delivery limit is the backstop).
+- The connection is robust: after a broker restart the consumer comes back by itself.
+"""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+
+from frequenta_kit.broker import Topology, connect, declare_work_queue
+
+log = logging.getLogger(__name__)
+
+ERROR_HEADER = "x-frequenta-error"
+
+
+class PermanentFailure(Exception):
+    """The message can never be processed (malformed, refers to nothing...): dead-letter it."""
+
+
+@dataclass(frozen=True)
+class WorkMessage:
+    """What a handler sees of a delivery."""
+
+    message_id: str
+    body: bytes
+    headers: dict[str, Any]
+    # 0 on the first delivery, then how many times it was delivered before.
+    delivery_count: int
+
+
+Handler = Callable[[WorkMessage], Awaitable[None]]
+
+
+@dataclass
+class WorkConsumer:
+    url: str
+    topology: Topology
+    queue: str
+    handler: Handler
+    prefetch: int = 8
+    delivery_limit: int = 5
+    _connection: AbstractRobustConnection | None = field(default=None, init=False)
+    _channel: AbstractChannel | None = field(default=None, init=False)
+    _in_flight: set[asyncio.Task[None]] = field(default_factory=set, init=False)
+    _consumer_tag: str | None = field(default=None, init=False)
+
+    async def start(self) -> None:
+        self._connection = await connect(self.url)
+        self._channel = await self._connection.channel(publisher_confirms=True)
+        await self._channel.set_qos(prefetch_count=self.prefetch)
+        queue = await declare_work_queue(
+            self._channel, self.topology, self.queue, delivery_limit=self.delivery_limit
+        )
+        self._queue = queue
+        self._consumer_tag = await queue.consume(self._on_message)
+        log.info("consuming %s (prefetch %d)", self.topology.queue(self.queue), self.prefetch)
+
+    async def stop(self, grace: float = 30.0) -> None:
+        """Stop taking messages, let the ones in flight finish (up to ``grace``), disconnect."""
+        if self._consumer_tag is not None:
+            await self._queue.cancel(self._consumer_tag)
+            self._consumer_tag = None
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=grace)
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)
+        try:
+            await self._process(message)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)
+
+    async def _process(self, message: AbstractIncomingMessage) -> None:
+        headers = dict(message.headers or {})
+        work = WorkMessage(
+            message_id=message.message_id or "",
+            body=message.body,
+            headers=headers,
+            delivery_count=int(headers.get("x-delivery-count", 0) or 0),
+        )
+        try:
+            await self.handler(work)
+        except PermanentFailure as failure:
+            await self._dead_letter(message, f"permanent: {failure}")
+        except Exception as error:
+            if work.delivery_count + 1 >= self.delivery_limit:
+                log.exception("message %s failed on its last delivery", work.message_id)
+                await self._dead_letter(
+                    message,
+                    f"gave up after {work.delivery_count + 1} "
+                    f"deliveries: {type(error).__name__}: {error}",
+                )
+            else:
+                log.warning("message %s failed (%s); requeued", work.message_id, error)
+                await message.nack(requeue=True)
+        else:
+            await message.ack()
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
+        """Publish a copy with the reason to the dead-letter queue (confirmed), then ack."""
+        assert self._channel is not None
+        exchange = await self._channel.get_exchange(self.topology.dead_letter_exchange)
+        headers = dict(message.headers or {})
+        headers[ERROR_HEADER] = reason[:1000]
+        await exchange.publish(
+            aio_pika.Message(
+                message.body,
+                headers=headers,
+                message_id=message.message_id,
+                type=message.type,
+                content_type=message.content_type,
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            ),
+            routing_key=self.topology.queue(self.queue),
+        )
+        await message.ack()
+        log.error("message %s dead-lettered: %s", message.message_id, reason)
+
+
+async def queue_depths(channel: AbstractChannel, topology: Topology, name: str) -> tuple[int, int]:
+    """Messages ready in the work queue and in its dead-letter queue, as the broker counts now."""
+
+    async def ready(queue_name: str) -> int:
+        queue = await channel.declare_queue(queue_name, passive=True)
+        # A robust channel hands back its cached queue: declare again for today's count.
+        declared = await queue.declare()
+        return declared.message_count or 0
+
+    return await ready(topology.queue(name)), await ready(topology.dead_letter_queue(name))
+
+
+async def serve_until_signalled(consumers: list[WorkConsumer], grace: float = 30.0) -> None:
+    """Run ``consumers`` until SIGTERM/SIGINT, then drain them (the worker processes' main)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    for consumer in consumers:
+        await consumer.start()
+    await stop.wait()
+    log.info("shutdown signal received; draining consumers for up to %.0fs", grace)
+    await asyncio.gather(*(consumer.stop(grace) for consumer in consumers))

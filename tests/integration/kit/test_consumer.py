@@ -1,0 +1,193 @@
+"""The work-queue consumer against the real RabbitMQ, under a namespace of its own."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import pytest
+from aio_pika.abc import AbstractChannel
+
+from frequenta_kit.broker import Topology, connect, declare_work_queue
+from frequenta_kit.consumer import (
+    ERROR_HEADER,
+    PermanentFailure,
+    WorkConsumer,
+    WorkMessage,
+    queue_depths,
+)
+
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+QUEUE = "jobs"
+
+
+@pytest.fixture
+async def topology() -> AsyncIterator[Topology]:
+    topology = Topology(namespace=f"test-{uuid.uuid4().hex[:8]}")
+    yield topology
+    connection = await connect(RABBITMQ_URL)
+    async with connection:
+        channel = await connection.channel()
+        for queue in (topology.queue(QUEUE), topology.dead_letter_queue(QUEUE)):
+            await channel.queue_delete(queue)
+        for exchange in (topology.work_exchange, topology.dead_letter_exchange):
+            await channel.exchange_delete(exchange)
+
+
+@pytest.fixture
+async def channel(topology: Topology) -> AsyncIterator[AbstractChannel]:
+    connection = await connect(RABBITMQ_URL)
+    async with connection:
+        chan = await connection.channel(publisher_confirms=True)
+        await declare_work_queue(chan, topology, QUEUE, delivery_limit=3)
+        yield chan
+
+
+async def publish(channel: AbstractChannel, topology: Topology, body: bytes) -> str:
+    message_id = str(uuid.uuid4())
+    exchange = await channel.get_exchange(topology.work_exchange)
+    await exchange.publish(
+        aio_pika.Message(body, message_id=message_id), routing_key=topology.queue(QUEUE)
+    )
+    return message_id
+
+
+def consumer(topology: Topology, handler, **kwargs) -> WorkConsumer:
+    return WorkConsumer(RABBITMQ_URL, topology, QUEUE, handler, delivery_limit=3, **kwargs)
+
+
+async def test_each_message_is_handled_then_acked(channel, topology, poll) -> None:
+    seen: list[bytes] = []
+
+    async def handler(message: WorkMessage) -> None:
+        seen.append(message.body)
+
+    worker = consumer(topology, handler)
+    await worker.start()
+    try:
+        for n in range(5):
+            await publish(channel, topology, f"job-{n}".encode())
+
+        async def all_done() -> bool:
+            return len(seen) == 5 and await queue_depths(channel, topology, QUEUE) == (0, 0)
+
+        await poll(all_done, within=15)
+    finally:
+        await worker.stop()
+    assert sorted(seen) == [f"job-{n}".encode() for n in range(5)]
+
+
+async def test_a_transient_failure_is_retried(channel, topology, poll) -> None:
+    deliveries: list[int] = []
+
+    async def handler(message: WorkMessage) -> None:
+        deliveries.append(message.delivery_count)
+        if len(deliveries) == 1:
+            raise ConnectionError("database restarting")
+
+    worker = consumer(topology, handler)
+    await worker.start()
+    try:
+        await publish(channel, topology, b"retry me")
+
+        async def handled_twice() -> bool:
+            return len(deliveries) == 2
+
+        await poll(handled_twice)
+        assert await queue_depths(channel, topology, QUEUE) == (0, 0)
+    finally:
+        await worker.stop()
+    assert deliveries == [0, 1]
+
+
+async def test_a_permanent_failure_goes_to_the_dead_letter_queue_with_its_reason(
+    channel, topology, poll
+) -> None:
+    async def handler(message: WorkMessage) -> None:
+        raise PermanentFailure("row 3 names member 999, who does not exist")
+
+    worker = consumer(topology, handler)
+    await worker.start()
+    try:
+        message_id = await publish(channel, topology, b"poison")
+
+        async def dead_lettered() -> bool:
+            return await queue_depths(channel, topology, QUEUE) == (0, 1)
+
+        await poll(dead_lettered)
+    finally:
+        await worker.stop()
+    dead = await channel.get_queue(topology.dead_letter_queue(QUEUE))
+    message = await dead.get(timeout=5)
+    assert message.message_id == message_id
+    assert message.body == b"poison"
+    assert "member 999" in message.headers[ERROR_HEADER]
+    await message.ack()
+
+
+async def test_a_message_that_always_fails_is_dead_lettered_after_the_limit(
+    channel, topology, poll
+) -> None:
+    attempts = 0
+
+    async def handler(message: WorkMessage) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise ValueError("cannot parse")
+
+    worker = consumer(topology, handler)
+    await worker.start()
+    try:
+        await publish(channel, topology, b"always fails")
+
+        async def dead_lettered() -> bool:
+            return await queue_depths(channel, topology, QUEUE) == (0, 1)
+
+        await poll(dead_lettered)
+    finally:
+        await worker.stop()
+    assert attempts == 3
+    dead = await channel.get_queue(topology.dead_letter_queue(QUEUE))
+    message = await dead.get(timeout=5)
+    assert "gave up after 3 deliveries: ValueError: cannot parse" in message.headers[ERROR_HEADER]
+    await message.ack()
+
+
+async def test_competing_consumers_handle_each_message_once(channel, topology, poll) -> None:
+    handled: list[str] = []
+
+    async def handler(message: WorkMessage) -> None:
+        await asyncio.sleep(0.01)
+        handled.append(message.message_id)
+
+    workers = [consumer(topology, handler, prefetch=2) for _ in range(3)]
+    for worker in workers:
+        await worker.start()
+    try:
+        sent = [await publish(channel, topology, b"x") for _ in range(60)]
+
+        async def all_handled() -> bool:
+            return len(handled) >= len(sent)
+
+        await poll(all_handled)
+    finally:
+        for worker in workers:
+            await worker.stop()
+    assert sorted(handled) == sorted(sent)
+
+
+async def test_stop_lets_the_message_in_flight_finish(channel, topology, poll) -> None:
+    started, finished = asyncio.Event(), []
+
+    async def handler(message: WorkMessage) -> None:
+        started.set()
+        await asyncio.sleep(0.5)
+        finished.append(message.message_id)
+
+    worker = consumer(topology, handler)
+    await worker.start()
+    message_id = await publish(channel, topology, b"slow")
+    await asyncio.wait_for(started.wait(), 10)
+    await worker.stop(grace=5)
+    assert finished == [message_id]
+    assert await queue_depths(channel, topology, QUEUE) == (0, 0)
