@@ -108,7 +108,11 @@ def main() -> int:
             file=sys.stderr,
         )
     if failures:
-        print("Frequenta needs PostgreSQL, RabbitMQ and Redis; see docs above.", file=sys.stderr)
+        print(
+            "Frequenta needs PostgreSQL, RabbitMQ and Redis; see the Requirements section of "
+            "README.md.",
+            file=sys.stderr,
+        )
         return 1
     print("PostgreSQL, RabbitMQ and Redis are reachable.")
     return 0
