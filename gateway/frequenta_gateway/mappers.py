@@ -7,13 +7,14 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.churn.v1 import churn_pb2
-from frequenta_gateway.schemas import attendance, churn, members, plans, visits
+from frequenta_gateway.schemas import attendance, churn, members, model, plans, visits
 from frequenta_gateway.schemas.common import Pagination, Period
 from frequenta_gateway.vocabulary import (
     BAND_FROM_PROTO,
     DIRECTION_FROM_PROTO,
     REASON_FROM_PROTO,
     REASON_TO_PROTO,
+    RETRAINING_STATE_FROM_PROTO,
     SOURCE_FROM_PROTO,
     SOURCE_TO_PROTO,
     STATUS_TO_PROTO,
@@ -236,4 +237,17 @@ def churn_risk_out(risk: churn_pb2.ChurnRisk) -> churn.ChurnRisk:
         versao_modelo=risk.model_version,
         horizonte_dias=risk.horizon_days,
         calculado_em=instant(risk, "computed_at") or datetime.now(UTC),
+    )
+
+
+def retraining_job_out(job: churn_pb2.RetrainingJob) -> model.RetrainingJob:
+    return model.RetrainingJob(
+        job_id=job.job_id,
+        estado=RETRAINING_STATE_FROM_PROTO[job.state],
+        solicitado_em=instant(job, "requested_at"),
+        iniciado_em=instant(job, "started_at"),
+        concluido_em=instant(job, "finished_at"),
+        versao_modelo=_text(job.model_version),
+        promovido=job.promoted,
+        erro=_text(job.error),
     )

@@ -65,3 +65,11 @@ DIRECTION_FROM_PROTO: dict[int, churn.Direction] = {
 def rest_field(proto_field: str) -> str:
     """REST name of a proto field name ("plan_id" -> "plano_id"; unknown names unchanged)."""
     return ".".join(REST_FIELD_BY_PROTO_FIELD.get(part, part) for part in proto_field.split("."))
+
+
+RETRAINING_STATE_FROM_PROTO = {
+    churn_pb2.RETRAINING_STATE_QUEUED: "na_fila",
+    churn_pb2.RETRAINING_STATE_RUNNING: "executando",
+    churn_pb2.RETRAINING_STATE_SUCCEEDED: "concluido",
+    churn_pb2.RETRAINING_STATE_FAILED: "falhou",
+}

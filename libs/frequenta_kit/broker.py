@@ -34,6 +34,9 @@ class Topology:
     """Names of the exchanges and queues under one namespace."""
 
     namespace: str = "frequenta"
+    # Deliveries of one work message before it is dead-lettered. Part of each queue's
+    # declaration, so every process must agree on it: it lives here, not at the call sites.
+    delivery_limit: int = 5
 
     @property
     def events_exchange(self) -> str:
@@ -52,6 +55,15 @@ class Topology:
 
     def dead_letter_queue(self, name: str) -> str:
         return f"{self.namespace}.{name}.dead"
+
+    def route(self, exchange: str, key: str) -> tuple[str, str]:
+        """The exchange and routing key of a message addressed, namespace-free, to ``exchange``
+        ("events": ``key`` is the event type; "work": ``key`` is the work queue's name)."""
+        if exchange == "events":
+            return self.events_exchange, key
+        if exchange == "work":
+            return self.work_exchange, self.queue(key)
+        raise ValueError(f"unknown exchange {exchange!r} (expected 'events' or 'work')")
 
 
 async def connect(url: str, *, give_up_after: float = 60.0) -> AbstractRobustConnection:
@@ -76,13 +88,17 @@ async def declare_events_exchange(channel: AbstractChannel, topology: Topology) 
     )
 
 
-async def declare_work_queue(
-    channel: AbstractChannel, topology: Topology, name: str, *, delivery_limit: int = 5
-) -> AbstractQueue:
-    """The work queue ``name`` bound to the work exchange, with its dead-letter queue."""
-    work = await channel.declare_exchange(
+async def declare_work_exchange(channel: AbstractChannel, topology: Topology) -> AbstractExchange:
+    return await channel.declare_exchange(
         topology.work_exchange, aio_pika.ExchangeType.DIRECT, durable=True
     )
+
+
+async def declare_work_queue(
+    channel: AbstractChannel, topology: Topology, name: str
+) -> AbstractQueue:
+    """The work queue ``name`` bound to the work exchange, with its dead-letter queue."""
+    work = await declare_work_exchange(channel, topology)
     dead = await channel.declare_exchange(
         topology.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
     )
@@ -95,7 +111,7 @@ async def declare_work_queue(
         durable=True,
         arguments={
             "x-queue-type": "quorum",
-            "x-delivery-limit": delivery_limit,
+            "x-delivery-limit": topology.delivery_limit,
             "x-dead-letter-exchange": topology.dead_letter_exchange,
             "x-dead-letter-routing-key": topology.queue(name),
         },

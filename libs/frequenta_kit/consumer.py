@@ -53,7 +53,6 @@ class WorkConsumer:
     queue: str
     handler: Handler
     prefetch: int = 8
-    delivery_limit: int = 5
     _connection: AbstractRobustConnection | None = field(default=None, init=False)
     _channel: AbstractChannel | None = field(default=None, init=False)
     _in_flight: set[asyncio.Task[None]] = field(default_factory=set, init=False)
@@ -63,9 +62,7 @@ class WorkConsumer:
         self._connection = await connect(self.url)
         self._channel = await self._connection.channel(publisher_confirms=True)
         await self._channel.set_qos(prefetch_count=self.prefetch)
-        queue = await declare_work_queue(
-            self._channel, self.topology, self.queue, delivery_limit=self.delivery_limit
-        )
+        queue = await declare_work_queue(self._channel, self.topology, self.queue)
         self._queue = queue
         self._consumer_tag = await queue.consume(self._on_message)
         log.info("consuming %s (prefetch %d)", self.topology.queue(self.queue), self.prefetch)
@@ -104,7 +101,7 @@ class WorkConsumer:
         except PermanentFailure as failure:
             await self._dead_letter(message, f"permanent: {failure}")
         except Exception as error:
-            if work.delivery_count + 1 >= self.delivery_limit:
+            if work.delivery_count + 1 >= self.topology.delivery_limit:
                 log.exception("message %s failed on its last delivery", work.message_id)
                 await self._dead_letter(
                     message,

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from frequenta_kit.broker import Topology
+
 
 class BaseProcessSettings(BaseSettings):
     """Settings every process shares. Environment variables are prefixed ``FREQUENTA_``."""
@@ -20,6 +22,9 @@ class BaseProcessSettings(BaseSettings):
     log_json: bool = False
     # The gym's time zone: the one that decides what a "day" and a "week" are.
     gym_timezone: str = "America/Sao_Paulo"
+    # RabbitMQ, and the prefix of every exchange and queue name (tests use their own).
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    broker_namespace: str = "frequenta"
 
     @field_validator("gym_timezone")
     @classmethod
@@ -33,3 +38,7 @@ class BaseProcessSettings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.gym_timezone)
+
+    @property
+    def topology(self) -> Topology:
+        return Topology(namespace=self.broker_namespace)

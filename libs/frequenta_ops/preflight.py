@@ -22,7 +22,6 @@ TIMEOUT_SECONDS = 5.0
 
 
 class InfraSettings(BaseProcessSettings):
-    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     redis_url: str = "redis://127.0.0.1:6379/0"
 
 

@@ -75,6 +75,7 @@ def stack(
         FREQUENTA_ATTENDANCE_ADDRESS=f"127.0.0.1:{attendance_port}",
         FREQUENTA_CHURN_ADDRESS=f"127.0.0.1:{churn_port}",
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
+        FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
     )
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=tmp_path_factory.mktemp("run"), env=env)
     try:

@@ -3,15 +3,22 @@
 import argparse
 import asyncio
 
-from frequenta_churn.grpc_api import register
+from frequenta_churn.bootstrap import build_server
 from frequenta_churn.settings import ChurnSettings
-from frequenta_kit.grpc_server import GrpcServer
+from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
+from frequenta_kit.publisher import WorkPublisher
 
 
 async def serve(settings: ChurnSettings) -> None:
-    server = GrpcServer(register, host=settings.churn_grpc_host, port=settings.churn_grpc_port)
-    await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
+    engine = create_engine(settings.churn_database_url)
+    publisher = WorkPublisher(settings.rabbitmq_url, settings.topology)
+    try:
+        server = build_server(settings, engine, publisher)
+        await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
+    finally:
+        await publisher.close()
+        await engine.dispose()
 
 
 def main() -> None:

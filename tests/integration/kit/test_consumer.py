@@ -23,7 +23,7 @@ QUEUE = "jobs"
 
 @pytest.fixture
 async def topology() -> AsyncIterator[Topology]:
-    topology = Topology(namespace=f"test-{uuid.uuid4().hex[:8]}")
+    topology = Topology(namespace=f"test-{uuid.uuid4().hex[:8]}", delivery_limit=3)
     yield topology
     connection = await connect(RABBITMQ_URL)
     async with connection:
@@ -39,7 +39,7 @@ async def channel(topology: Topology) -> AsyncIterator[AbstractChannel]:
     connection = await connect(RABBITMQ_URL)
     async with connection:
         chan = await connection.channel(publisher_confirms=True)
-        await declare_work_queue(chan, topology, QUEUE, delivery_limit=3)
+        await declare_work_queue(chan, topology, QUEUE)
         yield chan
 
 
@@ -53,7 +53,7 @@ async def publish(channel: AbstractChannel, topology: Topology, body: bytes) -> 
 
 
 def consumer(topology: Topology, handler, **kwargs) -> WorkConsumer:
-    return WorkConsumer(RABBITMQ_URL, topology, QUEUE, handler, delivery_limit=3, **kwargs)
+    return WorkConsumer(RABBITMQ_URL, topology, QUEUE, handler, **kwargs)
 
 
 async def test_each_message_is_handled_then_acked(channel, topology, poll) -> None:
