@@ -1,0 +1,1 @@
+"""Frequenta's seeded gym simulator."""
