@@ -26,7 +26,7 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -165,17 +165,31 @@ class Visit(Base):
 
 
 class OutboxMessage(Base):
-    """An event waiting to be published (transactional outbox; written with the change)."""
+    """A message waiting to be published (transactional outbox): a domain event, written in the
+    transaction of the change it reports, or a work message for a queue. The relay publishes it
+    to ``exchange`` ('events' or 'work') with ``routing_key`` and sets ``published_at``."""
 
     __tablename__ = "outbox"
     __table_args__ = (
+        CheckConstraint("exchange IN ('events', 'work')", name="exchange_known"),
+        CheckConstraint(
+            "exchange <> 'events' OR aggregate_id IS NOT NULL", name="event_has_member"
+        ),
         Index("ix_outbox_nao_publicados", "id", postgresql_where=text("published_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
-    event_type: Mapped[str] = mapped_column(String(100))
-    aggregate_id: Mapped[int] = mapped_column(BigInteger)
+    # The AMQP message id: the event id of an event, the job's message id of a work message.
+    message_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    # The AMQP type: the event type, or what kind of work.
+    message_type: Mapped[str] = mapped_column(String(100))
+    exchange: Mapped[str] = mapped_column(Text)
+    # The event type, or the work queue's name without the broker namespace.
+    routing_key: Mapped[str] = mapped_column(String(255))
+    # The member the message is about, which is also its ordering key; NULL: no order needed.
+    aggregate_id: Mapped[int | None] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(100), server_default="application/x-protobuf")
+    headers: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     occurred_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -7,7 +7,8 @@
 
 Leaving the block without ``commit`` rolls back. A unit of work can be entered again (a new
 transaction each time), which is how a use case retries or streams in batches. Everything a use
-case writes (state now, outbox rows later) goes through the same session, hence one transaction.
+case writes, its state changes and the outbox rows reporting them (``uow.outbox``), goes
+through the same session, hence one transaction: an event is stored if and only if its change is.
 
 A database that cannot be reached (refused, dropped or timed-out connections, server shutting
 down) surfaces as the domain error Unavailable, which clients may retry; other failures pass.
@@ -20,6 +21,7 @@ from typing import Protocol, Self
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from frequenta_attendance.outbox import OutboxRepository
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
 from frequenta_kit.errors import Unavailable
 
@@ -50,6 +52,7 @@ class UnitOfWork(Protocol):
     plans: PlanRepository
     members: MemberRepository
     visits: VisitRepository
+    outbox: OutboxRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -75,6 +78,7 @@ class SqlAlchemyUnitOfWork:
         self.plans = PlanRepository(self._session)
         self.members = MemberRepository(self._session)
         self.visits = VisitRepository(self._session)
+        self.outbox = OutboxRepository(self._session)
         return self
 
     async def __aexit__(

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from frequenta_attendance import events
 from frequenta_attendance.clock import Clock
 from frequenta_attendance.domain import errors, membership, validation
 from frequenta_attendance.domain.calendar import local_date
@@ -50,6 +51,7 @@ async def register_member(
         member.plan = plan
         # A concurrent registration of the same e-mail loses on the unique index instead.
         await uow.members.add(member)
+        uow.outbox.add(events.member_registered(member))
         await uow.commit()
     log.info("member %s registered on plan %s", member.id, plan.code)
     return member
@@ -109,6 +111,7 @@ async def cancel_membership(
         member.cancelled_at = ended_at
         member.cancellation_reason = valid_reason
         member.cancellation_note = clean_note
+        uow.outbox.add(events.membership_cancelled(member))
         await uow.commit()
     log.info("membership of member %s cancelled (%s)", member.id, member.cancellation_reason)
     return member

@@ -1,13 +1,15 @@
 """Check-ins and check-outs (docs/rules.md, "Visits").
 
 Every change to one member's visits first locks the member's row, so two concurrent check-ins of
-one member are decided one after the other and cannot both open a visit.
+one member are decided one after the other and cannot both open a visit (and their events are
+written, and later published, in that order). A replayed check-in writes no event.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from frequenta_attendance import events
 from frequenta_attendance.clock import Clock
 from frequenta_attendance.domain import errors, membership, validation, visits
 from frequenta_attendance.domain.enums import CheckInSource
@@ -104,6 +106,7 @@ async def _check_in(
             idempotency_key=new.idempotency_key,
         )
         await uow.visits.add(visit)
+        uow.outbox.add(events.check_in_recorded(visit))
         await uow.commit()
     log.info("visit %s of member %s recorded (%s)", visit.id, visit.member_id, visit.source.name)
     return CheckInResult(visit, replayed=False)
@@ -141,6 +144,7 @@ async def record_check_out(
         candidate = await uow.visits.latest_open(member_id, open_since=open_since)
         visit = visits.check_check_out(candidate, member_id, exit_at, rules=rules)
         visit.exited_at = exit_at
+        uow.outbox.add(events.check_out_recorded(visit))
         await uow.commit()
     log.info(
         "visit %s of member %s closed after %s min", visit.id, member_id, visit.duration_minutes

@@ -1,0 +1,105 @@
+"""Domain events as ``frequenta.events.v1.EventEnvelope``, built from the domain objects a use
+case just changed. The use cases hand them to ``uow.outbox.add`` and never touch protobuf.
+
+Each envelope has a fresh event id, the event type (also the AMQP routing key), the business
+instant the change happened at (entry, exit, enrollment or cancellation, which may lie in the
+past for imports), the schema version and the member. Events carry no contact data (e-mail,
+phone, birth date) and no names: consumers that need them ask attendance.
+"""
+
+import uuid
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from frequenta.events.v1 import events_pb2 as ev
+from frequenta_attendance.models import Member, Visit
+
+SCHEMA_VERSION = 1
+
+MEMBER_REGISTERED = "member.registered"
+CHECKIN_RECORDED = "checkin.recorded"
+CHECKOUT_RECORDED = "checkout.recorded"
+MEMBERSHIP_CANCELLED = "membership.cancelled"
+
+EVENT_TYPES = (MEMBER_REGISTERED, CHECKIN_RECORDED, CHECKOUT_RECORDED, MEMBERSHIP_CANCELLED)
+
+
+def _timestamp(value: datetime) -> Timestamp:
+    encoded = Timestamp()
+    encoded.FromDatetime(value)
+    return encoded
+
+
+def _envelope(event_type: str, member_id: int, occurred_at: datetime) -> ev.EventEnvelope:
+    return ev.EventEnvelope(
+        event_id=str(uuid.uuid4()),
+        event_type=event_type,
+        occurred_at=_timestamp(occurred_at),
+        schema_version=SCHEMA_VERSION,
+        member_id=member_id,
+    )
+
+
+def member_registered(member: Member) -> ev.EventEnvelope:
+    envelope = _envelope(MEMBER_REGISTERED, member.id, member.enrolled_at)
+    envelope.member_registered.CopyFrom(
+        ev.MemberRegistered(
+            member_id=member.id,
+            plan_id=member.plan.id,
+            plan_code=member.plan.code,
+            plan_duration_months=member.plan.duration_months,
+            enrolled_at=_timestamp(member.enrolled_at),
+        )
+    )
+    return envelope
+
+
+def _check_in(visit: Visit) -> ev.CheckInRecorded:
+    recorded = ev.CheckInRecorded(
+        visit_id=visit.id,
+        member_id=visit.member_id,
+        entered_at=_timestamp(visit.entered_at),
+        source=visit.source.name.lower(),
+        device_id=visit.device_id or "",
+    )
+    if visit.exited_at is not None:
+        recorded.exited_at.CopyFrom(_timestamp(visit.exited_at))
+    return recorded
+
+
+def check_in_recorded(visit: Visit) -> ev.EventEnvelope:
+    """A new visit; an import that gave the exit with the entry reports both in this event."""
+    envelope = _envelope(CHECKIN_RECORDED, visit.member_id, visit.entered_at)
+    envelope.check_in_recorded.CopyFrom(_check_in(visit))
+    return envelope
+
+
+def check_out_recorded(visit: Visit) -> ev.EventEnvelope:
+    if visit.exited_at is None or visit.duration_minutes is None:
+        raise ValueError(f"visit {visit.id} has no exit: nothing was checked out")
+    envelope = _envelope(CHECKOUT_RECORDED, visit.member_id, visit.exited_at)
+    envelope.check_out_recorded.CopyFrom(
+        ev.CheckOutRecorded(
+            visit_id=visit.id,
+            member_id=visit.member_id,
+            entered_at=_timestamp(visit.entered_at),
+            exited_at=_timestamp(visit.exited_at),
+            duration_minutes=visit.duration_minutes,
+        )
+    )
+    return envelope
+
+
+def membership_cancelled(member: Member) -> ev.EventEnvelope:
+    if member.cancelled_at is None or member.cancellation_reason is None:
+        raise ValueError(f"member {member.id} is not cancelled")
+    envelope = _envelope(MEMBERSHIP_CANCELLED, member.id, member.cancelled_at)
+    envelope.membership_cancelled.CopyFrom(
+        ev.MembershipCancelled(
+            member_id=member.id,
+            cancelled_at=_timestamp(member.cancelled_at),
+            reason=member.cancellation_reason.name.lower(),
+        )
+    )
+    return envelope

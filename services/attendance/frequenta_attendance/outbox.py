@@ -1,0 +1,88 @@
+"""The transactional outbox, writing side: ``uow.outbox`` adds rows to the session of the unit
+of work, so they commit (or roll back) with the change that caused them. The relay
+(``frequenta_attendance.relay``) publishes them later.
+
+    async with uow:
+        ...  # change the state
+        uow.outbox.add(events.check_in_recorded(visit))          # a domain event
+        uow.outbox.add_work("bulk-checkins", body, message_id)   # a job for a work queue
+        await uow.commit()
+
+Events of one member must be added while holding that member's row lock (every use case that
+changes a member takes it first): their outbox ids then follow their commit order, which is the
+order the relay publishes them in.
+"""
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frequenta.events.v1 import events_pb2 as ev
+from frequenta_attendance.models import OutboxMessage
+
+# Values of outbox.exchange: the relay maps them to the namespaced exchanges of the Topology.
+EVENTS = "events"
+WORK = "work"
+# The trigger on outbox inserts notifies this channel at commit (see the migrations).
+NOTIFY_CHANNEL = "frequenta_outbox"
+PROTOBUF = "application/x-protobuf"
+
+# A work queue's name without the namespace, e.g. "bulk-checkins" or "reports.daily".
+_QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, envelope: ev.EventEnvelope) -> OutboxMessage:
+        """Publish ``envelope`` on the events exchange, its type as routing key."""
+        if not envelope.event_id or not envelope.event_type or not envelope.member_id:
+            raise ValueError("an event needs its id, type and member")
+        row = OutboxMessage(
+            message_id=uuid.UUID(envelope.event_id),
+            message_type=envelope.event_type,
+            exchange=EVENTS,
+            routing_key=envelope.event_type,
+            aggregate_id=envelope.member_id,
+            content_type=PROTOBUF,
+            headers={"schema_version": envelope.schema_version},
+            payload=envelope.SerializeToString(),
+            occurred_at=envelope.occurred_at.ToDatetime(tzinfo=UTC),
+        )
+        self._session.add(row)
+        return row
+
+    def add_work(
+        self,
+        queue: str,
+        body: bytes,
+        message_id: uuid.UUID,
+        *,
+        message_type: str | None = None,
+        content_type: str = PROTOBUF,
+        headers: dict[str, Any] | None = None,
+        occurred_at: datetime | None = None,
+    ) -> OutboxMessage:
+        """Send ``body`` to the work queue ``queue`` (its name without the namespace) once this
+        transaction commits. ``message_id`` is the consumers' idempotency key; ``message_type``
+        defaults to the queue's name, ``occurred_at`` to the transaction's start."""
+        if not _QUEUE_NAME.match(queue):
+            raise ValueError(f"{queue!r} is not a work queue name (lowercase, digits, _ . -)")
+        row = OutboxMessage(
+            message_id=message_id,
+            message_type=message_type or queue,
+            exchange=WORK,
+            routing_key=queue,
+            aggregate_id=None,
+            content_type=content_type,
+            headers=dict(headers or {}),
+            payload=body,
+            occurred_at=occurred_at or func.now(),
+        )
+        self._session.add(row)
+        return row
