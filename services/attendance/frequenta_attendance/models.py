@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from frequenta_attendance.domain.batch import JobState
 from frequenta_attendance.domain.enums import CancellationReason, CheckInSource
 from frequenta_attendance.domain.visits import duration_minutes
 
@@ -194,3 +195,64 @@ class OutboxMessage(Base):
     occurred_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     published_at: Mapped[datetime | None]
+
+
+class ImportJob(Base):
+    """A bulk import of check-ins (docs/bulk-imports.md). Its rows travel in chunks through a
+    work queue; each processed chunk adds its counts, and the last one ends the job."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", JobState), name="state_valid"),
+        CheckConstraint(_one_of("source", CheckInSource), name="source_valid"),
+        CheckConstraint("total_rows >= 1 AND chunk_rows >= 1 AND chunks >= 1", name="sizes"),
+        CheckConstraint("chunks_done <= chunks", name="chunks_done_bounded"),
+        CheckConstraint(
+            "processed_rows = accepted + duplicates + rejected AND processed_rows <= total_rows",
+            name="counts_add_up",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    state: Mapped[JobState] = mapped_column(CodeEnum(JobState))
+    # Stored on every visit the job imports.
+    source: Mapped[CheckInSource] = mapped_column(CodeEnum(CheckInSource))
+    total_rows: Mapped[int]
+    chunk_rows: Mapped[int]
+    chunks: Mapped[int]
+    chunks_done: Mapped[int] = mapped_column(server_default=text("0"))
+    processed_rows: Mapped[int] = mapped_column(server_default=text("0"))
+    accepted: Mapped[int] = mapped_column(server_default=text("0"))
+    duplicates: Mapped[int] = mapped_column(server_default=text("0"))
+    rejected: Mapped[int] = mapped_column(server_default=text("0"))
+    submitted_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportJobChunk(Base):
+    """A chunk of an import job already processed: a redelivered chunk finds its row here and
+    changes nothing."""
+
+    __tablename__ = "import_job_chunks"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    chunk: Mapped[int] = mapped_column(primary_key=True)
+    processed_at: Mapped[datetime]
+
+
+class ImportJobRejection(Base):
+    """One of the first rejected rows of an import job (at most 100 per job are kept)."""
+
+    __tablename__ = "import_job_rejections"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    # 1-based position of the row in the submitted batch.
+    row_number: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)

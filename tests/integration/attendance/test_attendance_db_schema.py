@@ -17,7 +17,16 @@ from frequenta_db.attendance import head_revision, init_attendance_database
 from frequenta_kit.database import create_engine as create_async_engine
 from frequenta_kit.database import sync_url
 
-TABLES = {"alembic_version", "planos", "alunos", "checkins", "outbox"}
+TABLES = {
+    "alembic_version",
+    "planos",
+    "alunos",
+    "checkins",
+    "outbox",
+    "import_jobs",
+    "import_job_chunks",
+    "import_job_rejections",
+}
 DEFAULT_PRICES = {
     "mensal": Decimal("119.90"),
     "trimestral": Decimal("329.90"),
@@ -146,6 +155,17 @@ VIOLATIONS = {
     " VALUES ('Plano Caro', 'Caro', 1, 1)",
     "uq_planos_codigo": "INSERT INTO planos (codigo, nome, duracao_meses, preco)"
     " VALUES ('mensal', 'Outro Mensal', 1, 1)",
+    "ck_import_jobs_state_valid": "INSERT INTO import_jobs (id, state, source, total_rows,"
+    " chunk_rows, chunks, submitted_at)"
+    " VALUES (gen_random_uuid(), 'paused', 'importacao', 1, 1, 1, now())",
+    "ck_import_jobs_counts_add_up": "INSERT INTO import_jobs (id, state, source, total_rows,"
+    " chunk_rows, chunks, submitted_at, processed_rows, accepted)"
+    " VALUES (gen_random_uuid(), 'running', 'importacao', 2, 1, 2, now(), 2, 1)",
+    "pk_import_job_chunks": "WITH job AS (INSERT INTO import_jobs (id, state, source,"
+    " total_rows, chunk_rows, chunks, submitted_at)"
+    " VALUES (gen_random_uuid(), 'running', 'importacao', 2, 1, 2, now()) RETURNING id)"
+    " INSERT INTO import_job_chunks SELECT id, 0, now() FROM job"
+    " UNION ALL SELECT id, 0, now() FROM job",
 }
 
 
