@@ -1,11 +1,16 @@
 """``python -m frequenta_attendance serve``: run the attendance gRPC server until SIGTERM/SIGINT,
-let in-flight calls finish, then exit 0."""
+let in-flight calls finish, then exit 0.
+
+``python -m frequenta_attendance relay``: publish the outbox to RabbitMQ until SIGTERM/SIGINT,
+finish the batch in flight, then exit 0."""
 
 import argparse
 import asyncio
 import logging
+import signal
 
 from frequenta_attendance.bootstrap import build_server
+from frequenta_attendance.relay import Relay
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
@@ -23,15 +28,34 @@ async def serve(settings: AttendanceSettings) -> None:
     log.info("attendance stopped")
 
 
+async def relay(settings: AttendanceSettings) -> None:
+    stop = asyncio.Event()
+
+    def on_signal() -> None:
+        log.info("shutdown signal received; finishing the batch in flight")
+        stop.set()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal)
+    engine = create_engine(settings.attendance_database_url, pool_size=2)
+    try:
+        await Relay(settings, engine).run(stop)
+    finally:
+        await engine.dispose()
+    log.info("relay stopped")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m frequenta_attendance")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve the AttendanceService over gRPC")
-    parser.parse_args(argv)
+    commands.add_parser("relay", help="publish the outbox to RabbitMQ")
+    args = parser.parse_args(argv)
 
     settings = AttendanceSettings()
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings) if args.command == "serve" else relay(settings))
     return 0
 
 

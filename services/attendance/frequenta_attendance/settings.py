@@ -23,6 +23,22 @@ class AttendanceSettings(BaseProcessSettings):
     shutdown_grace_seconds: float = Field(default=10, ge=0)
     database_pool_size: int = Field(default=10, ge=1)
 
+    # The outbox relay (python -m frequenta_attendance relay).
+    # Rows read and published per transaction, all in flight at once (one member's in order).
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Member partitions; every relay replica must use the same number (see docs/events.md).
+    relay_partitions: int = Field(default=16, ge=1, le=1024)
+    # Longest wait between two looks at the outbox when no notification arrives.
+    relay_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    # A publish not confirmed within this is a failure: the row stays and is retried.
+    relay_publish_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Longest pause after failed publishes (the pause doubles from 0.5 s up to this).
+    relay_max_backoff_seconds: float = Field(default=30.0, gt=0)
+    # How often the relay logs the outbox lag (and prunes published rows).
+    relay_lag_log_interval_seconds: float = Field(default=60.0, gt=0)
+    # Published rows are kept this long (for inspection and replays), then deleted.
+    relay_retention_hours: float = Field(default=168.0, ge=0)
+
     @property
     def clock_skew(self) -> timedelta:
         return timedelta(seconds=self.clock_skew_seconds)

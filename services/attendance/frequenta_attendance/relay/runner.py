@@ -1,0 +1,215 @@
+"""The relay's loop: sweep the outbox partitions, publish, mark published, wait for the next
+notification (or poll), back off after failures, stop cleanly.
+
+One sweep tries every partition once, in a random order, in rounds: each round is one
+transaction that claims up to half of the partitions not tried yet (so a second replica always
+finds some free), reads up to a batch of their unpublished rows in id order, publishes them and
+marks the confirmed ones published before it commits and lets the partitions go.
+"""
+
+import asyncio
+import logging
+import math
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
+from aiormq.exceptions import AMQPError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from yarl import URL
+
+from frequenta_attendance.relay import store
+from frequenta_attendance.relay.listener import OutboxListener
+from frequenta_attendance.relay.publisher import Publisher
+from frequenta_attendance.relay.waits import until, wait_any
+from frequenta_attendance.settings import AttendanceSettings
+from frequenta_attendance.uow import database_unreachable
+from frequenta_kit.broker import connect
+
+log = logging.getLogger(__name__)
+
+FIRST_BACKOFF = 0.5
+
+
+@dataclass
+class Sweep:
+    published: int = 0
+    failed: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+class Relay:
+    def __init__(self, settings: AttendanceSettings, engine: AsyncEngine) -> None:
+        self._settings = settings
+        self._engine = engine
+        self._topology = settings.topology
+        self._partitions = settings.relay_partitions
+        # Partitions 0..n-1 hold members' rows, partition n the rows without a member.
+        self._per_round = math.ceil((self._partitions + 1) / 2)
+        self._wake = asyncio.Event()
+        self._backoff = 0.0
+        # Rows this relay published since it started (for tests now, metrics later).
+        self.published = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until ``stop`` is set; the batch in flight then is finished first."""
+        broker = _safe(self._settings.rabbitmq_url)
+        connection = await until(stop, self._connect(broker))
+        if connection is None:
+            return
+        listener = asyncio.create_task(
+            OutboxListener(self._settings.attendance_database_url, self._wake).run()
+        )
+        try:
+            opened = await self._open(connection, stop)
+            if opened is None:
+                return
+            log.info(
+                "relay publishing the outbox to %s, namespace %r, %d partitions",
+                broker,
+                self._topology.namespace,
+                self._partitions,
+            )
+            await self._loop(*opened, stop)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+            await connection.close()
+
+    async def _connect(self, broker: str) -> AbstractRobustConnection:
+        while True:
+            try:
+                return await connect(self._settings.rabbitmq_url, give_up_after=30)
+            except (ConnectionError, OSError) as error:
+                log.warning("RabbitMQ unreachable at %s (%s); still trying", broker, error)
+
+    async def _open(
+        self, connection: AbstractRobustConnection, stop: asyncio.Event
+    ) -> tuple[AbstractRobustChannel, Publisher] | None:
+        """A confirming channel with both exchanges declared; None if stopped before."""
+        pause = FIRST_BACKOFF
+        while not stop.is_set():
+            try:
+                channel = cast(
+                    AbstractRobustChannel,
+                    await connection.channel(publisher_confirms=True, on_return_raises=True),
+                )
+                publisher = Publisher(
+                    channel, self._topology, timeout=self._settings.relay_publish_timeout_seconds
+                )
+                await publisher.declare()
+                return channel, publisher
+            except (AMQPError, ConnectionError, OSError) as error:
+                log.warning("cannot open a channel (%r); retrying in %.1fs", error, pause)
+                await wait_any(pause, stop)
+                pause = min(pause * 2, self._settings.relay_max_backoff_seconds)
+        return None
+
+    async def _loop(
+        self, channel: AbstractRobustChannel, publisher: Publisher, stop: asyncio.Event
+    ) -> None:
+        poll = self._settings.relay_poll_interval_seconds
+        next_report = time.monotonic()
+        while not stop.is_set():
+            if time.monotonic() >= next_report:
+                next_report = time.monotonic() + self._settings.relay_lag_log_interval_seconds
+                await self._report()
+            if await until(stop, channel.ready(), within=poll, value=True) is None:
+                continue  # the broker is away: the robust connection is reconnecting
+            self._wake.clear()
+            sweep = await self._sweep(publisher, stop)
+            if sweep.failed:
+                self._backoff = min(
+                    max(self._backoff * 2, FIRST_BACKOFF),
+                    self._settings.relay_max_backoff_seconds,
+                )
+                log.warning(
+                    "%d outbox rows not published (%s); retrying in %.1fs",
+                    sweep.failed,
+                    "; ".join(sorted(set(sweep.reasons))[:3]),
+                    self._backoff,
+                )
+                await wait_any(self._backoff, stop)
+            elif sweep.published:
+                self._backoff = 0.0
+            else:
+                await wait_any(poll, stop, self._wake)
+
+    async def _sweep(self, publisher: Publisher, stop: asyncio.Event) -> Sweep:
+        sweep = Sweep()
+        remaining = list(range(self._partitions + 1))
+        random.shuffle(remaining)
+        while remaining and not stop.is_set():
+            try:
+                claimed = await self._round(publisher, remaining, sweep)
+            except Exception as error:
+                if not database_unreachable(error):
+                    raise
+                sweep.failed += 1
+                sweep.reasons.append(f"attendance database unreachable: {error!r}"[:200])
+                break
+            if not claimed:
+                break  # the rest are held by other replicas
+            remaining = [p for p in remaining if p not in claimed]
+        return sweep
+
+    async def _round(
+        self, publisher: Publisher, candidates: Sequence[int], sweep: Sweep
+    ) -> list[int]:
+        async with self._engine.connect() as connection, connection.begin():
+            claimed = await store.claim_partitions(connection, candidates, limit=self._per_round)
+            if not claimed:
+                return claimed
+            rows = await store.pending(
+                connection,
+                claimed,
+                partitions=self._partitions,
+                limit=self._settings.relay_batch_size,
+            )
+            if rows:
+                started = time.perf_counter()
+                outcome = await publisher.publish(rows)
+                await store.mark_published(connection, outcome.confirmed)
+                sweep.published += len(outcome.confirmed)
+                self.published += len(outcome.confirmed)
+                sweep.failed += len(outcome.failed)
+                sweep.reasons.extend(outcome.failed.values())
+                log.debug(
+                    "published %d of %d outbox rows in %.3fs (partitions %s)",
+                    len(outcome.confirmed),
+                    len(rows),
+                    time.perf_counter() - started,
+                    claimed,
+                )
+        return claimed
+
+    async def _report(self) -> None:
+        """Log the outbox lag; delete published rows past their retention."""
+        try:
+            async with self._engine.begin() as connection:
+                count, age = await store.backlog(connection)
+                pruned = 0
+                if self._settings.relay_retention_hours > 0:
+                    pruned = await store.prune(
+                        connection, older_than=self._settings.relay_retention_hours * 3600
+                    )
+        except Exception as error:
+            if not database_unreachable(error):
+                raise
+            log.warning("outbox lag unknown: attendance database unreachable (%r)", error)
+            return
+        if count:
+            log.info("outbox lag: %.1fs (oldest of %d unpublished rows)", age, count)
+        else:
+            log.info("outbox lag: 0 (every row published)")
+        if pruned:
+            log.info("pruned %d published outbox rows past retention", pruned)
+
+
+def _safe(url: str) -> str:
+    """The broker's address for logs, without credentials."""
+    parsed = URL(url)
+    return f"{parsed.host}:{parsed.port}{parsed.path}"
