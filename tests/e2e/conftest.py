@@ -1,8 +1,10 @@
-"""End-to-end fixtures: the real processes of the Procfile (attendance, churn, gateway) on free
-ports, over a database of their own, started by the project's launcher; tests talk HTTP only."""
+"""End-to-end fixtures: the real processes of the Procfile (attendance, its relay, churn,
+gateway) on free ports, over databases and a RabbitMQ virtual host of their own, started by the
+project's launcher; tests talk HTTP only."""
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import make_url
+from yarl import URL
 
 from frequenta_kit.database import drop_database
 from frequenta_ops.launcher import Launcher
@@ -23,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVER_URL = os.environ.get(
     "FREQUENTA_E2E_SERVER_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
+RABBITMQ_URL = os.environ.get("FREQUENTA_E2E_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 def free_port() -> int:
@@ -57,9 +61,35 @@ def report_logs(request: pytest.FixtureRequest, launcher: Launcher) -> None:
             reporter.write_line(launcher.tail(name, lines=60))
 
 
+def rabbitmqctl(*args: str) -> bool:
+    if shutil.which("rabbitmqctl") is None:
+        return False
+    try:
+        done = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> Iterator[str]:
+    """The AMQP URL of a virtual host of the run's own, deleted afterwards with all it holds;
+    the default vhost if rabbitmqctl is not usable (the run's broker namespace still keeps its
+    exchanges and queues apart, as in tests/integration/conftest.py)."""
+    name = f"frequenta-e2e-{uuid.uuid4().hex[:8]}"
+    base = URL(RABBITMQ_URL)
+    made = rabbitmqctl("add_vhost", name) and rabbitmqctl(
+        "set_permissions", "-p", name, base.user or "guest", ".*", ".*", ".*"
+    )
+    try:
+        yield str(base.with_path(f"/{name}")) if made else RABBITMQ_URL
+    finally:
+        rabbitmqctl("delete_vhost", name)
+
+
 @pytest.fixture(scope="session")
 def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, rabbitmq_url: str
 ) -> Iterator[str]:
     """Starts the stack once for the session; yields the gateway's base URL."""
     suffix = uuid.uuid4().hex[:8]
@@ -75,6 +105,7 @@ def stack(
         FREQUENTA_ATTENDANCE_ADDRESS=f"127.0.0.1:{attendance_port}",
         FREQUENTA_CHURN_ADDRESS=f"127.0.0.1:{churn_port}",
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
+        FREQUENTA_RABBITMQ_URL=rabbitmq_url,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
     )
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=tmp_path_factory.mktemp("run"), env=env)
