@@ -13,9 +13,11 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Identity,
     Index,
+    Integer,
     LargeBinary,
     MetaData,
     Numeric,
@@ -26,12 +28,13 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from frequenta_attendance.domain.batch import JobState
 from frequenta_attendance.domain.enums import CancellationReason, CheckInSource
+from frequenta_attendance.domain.report_jobs import ReportOrigin
 from frequenta_attendance.domain.visits import duration_minutes
 
 NAMING_CONVENTION = {
@@ -120,6 +123,12 @@ class Member(Base):
         ),
         Index(MEMBER_EMAIL_UNIQUE, func.lower(text("email")), unique=True),
         Index("ix_alunos_data_matricula", text("data_matricula DESC")),
+        # Cancellations of a day (daily reports); active members have none.
+        Index(
+            "ix_alunos_data_cancelamento",
+            "data_cancelamento",
+            postgresql_where=text("data_cancelamento IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -256,3 +265,68 @@ class ImportJobRejection(Base):
     row_number: Mapped[int] = mapped_column(primary_key=True)
     reason: Mapped[str] = mapped_column(String(100))
     message: Mapped[str] = mapped_column(Text)
+
+
+class ReportJob(Base):
+    """A build of one date's daily report, queued on demand or by the scheduler (which queues
+    each date at most once); ``finished_at`` is set in the transaction that stores the report,
+    so a redelivered build message finds it done."""
+
+    __tablename__ = "report_jobs"
+    __table_args__ = (
+        CheckConstraint(_one_of("origin", ReportOrigin), name="origin_valid"),
+        # The scheduler's record of what it queued: one job per date, whatever the replicas.
+        Index(
+            "ux_report_jobs_report_date_schedule",
+            "report_date",
+            unique=True,
+            postgresql_where=text("origin = 'schedule'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    # The local date (gym time zone) to build.
+    day: Mapped[date] = mapped_column("report_date", Date)
+    origin: Mapped[ReportOrigin] = mapped_column(CodeEnum(ReportOrigin))
+    requested_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class DailyReportRecord(Base):
+    """The stored attendance report of one local date (rebuilt in place by a later job)."""
+
+    __tablename__ = "relatorios_diarios"
+    __table_args__ = (
+        CheckConstraint(
+            "visitas >= 0 AND alunos_unicos >= 0 AND alunos_unicos <= visitas",
+            name="visitas_validas",
+        ),
+        CheckConstraint(
+            "novos_alunos >= 0 AND cancelamentos >= 0 AND alunos_risco_alto >= 0",
+            name="contagens_nao_negativas",
+        ),
+        CheckConstraint(
+            "cardinality(visitas_por_hora) = 24 AND array_position(visitas_por_hora, NULL) IS NULL"
+            " AND 0 <= ALL (visitas_por_hora)",
+            name="visitas_por_hora_24",
+        ),
+        CheckConstraint(
+            "jsonb_typeof(visitas_por_plano) = 'object'", name="visitas_por_plano_objeto"
+        ),
+        CheckConstraint("media_duracao_minutos >= 0", name="media_duracao_nao_negativa"),
+    )
+
+    day: Mapped[date] = mapped_column("data", Date, primary_key=True)
+    visits: Mapped[int] = mapped_column("visitas", Integer)
+    unique_members: Mapped[int] = mapped_column("alunos_unicos", Integer)
+    # Entries by local hour of entry: 24 counts, index 0 = 00:00-00:59.
+    visits_by_hour: Mapped[list[int]] = mapped_column("visitas_por_hora", ARRAY(Integer))
+    # Plan code -> entries by members of that plan (plans without entries left out).
+    visits_by_plan: Mapped[dict[str, int]] = mapped_column("visitas_por_plano", JSONB)
+    average_visit_minutes: Mapped[float | None] = mapped_column("media_duracao_minutos", Double)
+    new_members: Mapped[int] = mapped_column("novos_alunos", Integer)
+    cancellations: Mapped[int] = mapped_column("cancelamentos", Integer)
+    high_risk_members: Mapped[int] = mapped_column("alunos_risco_alto", Integer)
+    generated_at: Mapped[datetime] = mapped_column("gerado_em")
+    # The job that built this version.
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("report_jobs.id"))

@@ -26,6 +26,8 @@ TABLES = {
     "import_jobs",
     "import_job_chunks",
     "import_job_rejections",
+    "report_jobs",
+    "relatorios_diarios",
 }
 DEFAULT_PRICES = {
     "mensal": Decimal("119.90"),
@@ -125,6 +127,15 @@ async def member_row(attendance_engine: AsyncEngine) -> AsyncIterator[dict[str, 
     yield {"id": member_id, "email": email}
 
 
+# A report row for 1999-01-01 naming a job that does not exist: CHECK constraints are checked
+# before the foreign key, so each statement below trips exactly the constraint it names.
+_REPORT = (
+    "INSERT INTO relatorios_diarios (data, visitas, alunos_unicos, visitas_por_hora,"
+    " visitas_por_plano, novos_alunos, cancelamentos, alunos_risco_alto, gerado_em, job_id)"
+    " VALUES ('1999-01-01', {visits}, {unique}, {hours}, '{{}}', 0, 0, 0, now(), {job})"
+)
+_HOURS = "array_fill(0, ARRAY[23]) || 1"
+
 VIOLATIONS = {
     "ux_alunos_email_lower": "INSERT INTO alunos (nome, email, plano_id, data_matricula)"
     " SELECT 'Twin', upper(:email), plano_id, now() FROM alunos WHERE id = :member",
@@ -166,6 +177,20 @@ VIOLATIONS = {
     " VALUES (gen_random_uuid(), 'running', 'importacao', 2, 1, 2, now()) RETURNING id)"
     " INSERT INTO import_job_chunks SELECT id, 0, now() FROM job"
     " UNION ALL SELECT id, 0, now() FROM job",
+    "ck_report_jobs_origin_valid": "INSERT INTO report_jobs (id, report_date, origin,"
+    " requested_at) VALUES (gen_random_uuid(), '2026-01-01', 'cron', now())",
+    "ux_report_jobs_report_date_schedule": "INSERT INTO report_jobs (id, report_date, origin,"
+    " requested_at) VALUES (gen_random_uuid(), '1999-01-01', 'schedule', now()),"
+    " (gen_random_uuid(), '1999-01-01', 'schedule', now())",
+    "fk_relatorios_diarios_job_id_report_jobs": _REPORT.format(
+        job="gen_random_uuid()", visits=1, unique=1, hours=_HOURS
+    ),
+    "ck_relatorios_diarios_visitas_validas": _REPORT.format(
+        job="gen_random_uuid()", visits=1, unique=2, hours=_HOURS
+    ),
+    "ck_relatorios_diarios_visitas_por_hora_24": _REPORT.format(
+        job="gen_random_uuid()", visits=1, unique=1, hours="ARRAY[1, 0]"
+    ),
 }
 
 
