@@ -122,8 +122,9 @@ class Publisher:
                 broken |= not isinstance(result, DeliveryError | PublishError)
             if broken:
                 break
+        confirmed = set(outcome.confirmed)
         for message in batch:
-            if message.id not in outcome.confirmed and message.id not in outcome.failed:
+            if message.id not in confirmed and message.id not in outcome.failed:
                 outcome.failed[message.id] = "not sent: an earlier message failed"
         return outcome
 
