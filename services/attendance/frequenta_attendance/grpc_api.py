@@ -1,7 +1,7 @@
 """The AttendanceService servicer: decode the request, call the use case, encode the answer.
 
 Domain errors raised by the use cases become gRPC statuses in frequenta_kit's interceptor. The
-RPCs not defined here (streamed check-ins, batch imports, daily reports) are answered
+RPCs not defined here (streamed check-ins, batch imports) are answered
 UNIMPLEMENTED by the generated base class until they are built.
 """
 
@@ -17,6 +17,8 @@ from frequenta_attendance import mappers
 from frequenta_attendance.clock import Clock
 from frequenta_attendance.domain.rules import GymRules
 from frequenta_attendance.handlers import attendance, exports, members, plans, visits
+from frequenta_attendance.reports import handlers as reports
+from frequenta_attendance.reports import mappers as report_mappers
 from frequenta_attendance.uow import UnitOfWork
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AttendanceService"].full_name
@@ -173,6 +175,32 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
         )
         async for visit in found:
             yield mappers.visit(visit)
+
+    # -- daily reports ---------------------------------------------------------------------------
+
+    async def GenerateDailyReport(
+        self, request: pb.GenerateDailyReportRequest, context: Context
+    ) -> pb.GenerateDailyReportResponse:
+        queued = await reports.request_report(**self._timed(), day_text=request.date)
+        return pb.GenerateDailyReportResponse(
+            job_id=str(queued.job_id), date=queued.day.isoformat()
+        )
+
+    async def GetDailyReport(
+        self, request: pb.GetDailyReportRequest, context: Context
+    ) -> pb.GetDailyReportResponse:
+        report = await reports.get_report(uow=self._deps.uow(), day_text=request.date)
+        return pb.GetDailyReportResponse(report=report_mappers.daily_report(report))
+
+    async def ListDailyReports(
+        self, request: pb.ListDailyReportsRequest, context: Context
+    ) -> pb.ListDailyReportsResponse:
+        found = await reports.list_reports(
+            **self._timed(), from_text=request.from_date, to_text=request.to_date
+        )
+        return pb.ListDailyReportsResponse(
+            reports=[report_mappers.daily_report(report) for report in found]
+        )
 
 
 def registrar(servicer: AttendanceServicer) -> Callable[[grpc.aio.Server], list[str]]:

@@ -39,6 +39,14 @@ class AttendanceSettings(BaseProcessSettings):
     # Published rows are kept this long (for inspection and replays), then deleted.
     relay_retention_hours: float = Field(default=168.0, ge=0)
 
+    # Daily reports (docs/reports.md). The scheduler queues yesterday's report from this local
+    # hour on, catches up at most this many missed dates, and wakes up this often.
+    report_hour: int = Field(default=2, ge=0, le=23)
+    report_catch_up_days: int = Field(default=31, ge=1, le=366)
+    scheduler_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Reports one worker process builds at once (each is a few aggregate queries).
+    report_worker_prefetch: int = Field(default=2, ge=1, le=50)
+
     @property
     def clock_skew(self) -> timedelta:
         return timedelta(seconds=self.clock_skew_seconds)

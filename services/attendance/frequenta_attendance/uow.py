@@ -22,6 +22,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_attendance.outbox import OutboxRepository
+from frequenta_attendance.reports.repository import ReportRepository
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
 from frequenta_kit.errors import Unavailable
 
@@ -53,6 +54,7 @@ class UnitOfWork(Protocol):
     members: MemberRepository
     visits: VisitRepository
     outbox: OutboxRepository
+    reports: ReportRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -79,6 +81,7 @@ class SqlAlchemyUnitOfWork:
         self.members = MemberRepository(self._session)
         self.visits = VisitRepository(self._session)
         self.outbox = OutboxRepository(self._session)
+        self.reports = ReportRepository(self._session)
         return self
 
     async def __aexit__(

@@ -12,9 +12,6 @@ from frequenta.attendance.v1 import attendance_pb2 as pb
     [
         ("SubmitCheckInBatch", pb.SubmitCheckInBatchRequest()),
         ("GetCheckInBatch", pb.GetCheckInBatchRequest(job_id="x")),
-        ("GenerateDailyReport", pb.GenerateDailyReportRequest()),
-        ("GetDailyReport", pb.GetDailyReportRequest(date="2026-01-01")),
-        ("ListDailyReports", pb.ListDailyReportsRequest()),
     ],
 )
 async def test_unbuilt_unary_rpcs_are_unimplemented(attendance, method, request_message):

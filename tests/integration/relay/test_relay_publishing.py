@@ -103,3 +103,43 @@ async def test_a_work_message_reaches_its_queue_even_before_any_worker_declared_
     await queue.delete(if_unused=False, if_empty=False)
     await channel.queue_delete(rabbitmq.topology.dead_letter_queue(queue_name))
     await channel.close()
+
+
+async def test_a_work_message_returned_unroutable_stays_and_goes_out_once_its_queue_is_back(
+    attendance_engine, rabbitmq, broker_connection, start_relay, poll, caplog
+):
+    """A queue deleted behind the relay's back: the broker returns the message, the row stays
+    unpublished, and the relay declares the queue again before the retry."""
+    queue_name = f"test-jobs-{uuid.uuid4().hex[:8]}"
+    session_factory = create_session_factory(attendance_engine)
+
+    async def enqueue(body: bytes) -> uuid.UUID:
+        message_id = uuid.uuid4()
+        async with SqlAlchemyUnitOfWork(session_factory) as uow:
+            uow.outbox.add_work(queue_name, body, message_id)
+            await uow.commit()
+        return message_id
+
+    async def published(message_id: uuid.UUID) -> bool:
+        async with attendance_engine.connect() as connection:
+            return await connection.scalar(
+                text("SELECT published_at IS NOT NULL FROM outbox WHERE message_id = :id"),
+                {"id": message_id},
+            )
+
+    first = await enqueue(b"first")
+    await start_relay()
+    await poll(lambda: published(first), within=15, what="the first job")
+    channel = await broker_connection.channel()
+    await channel.queue_delete(rabbitmq.topology.queue(queue_name))
+
+    second = await enqueue(b"second")
+    await poll(lambda: published(second), within=15, what="the second job, after a return")
+    assert "returned by the broker" in caplog.text
+    queue = await declare_work_queue(channel, rabbitmq.topology, queue_name)
+    message = await queue.get(timeout=5)
+    assert message is not None and message.body == b"second"
+    await message.ack()
+    await queue.delete(if_unused=False, if_empty=False)
+    await channel.queue_delete(rabbitmq.topology.dead_letter_queue(queue_name))
+    await channel.close()

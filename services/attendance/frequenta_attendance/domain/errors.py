@@ -1,7 +1,7 @@
 """Every error a use case raises on purpose, built in one place so codes and messages stay
 consistent. Codes are those of docs/rules.md; ``field`` names the proto field at fault."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from frequenta_kit.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 
@@ -130,4 +130,20 @@ def idempotency_key_reused() -> AlreadyExists:
         "IDEMPOTENCY_KEY_REUSED",
         "this idempotency key was already used for a different check-in",
         field="idempotency_key",
+    )
+
+
+def report_date_in_future(day: date, today: date) -> InvalidInput:
+    return InvalidInput(
+        "REPORT_DATE_IN_FUTURE",
+        f"date {day.isoformat()} is after today ({today.isoformat()} in the gym's time zone)",
+        field="date",
+    )
+
+
+def report_not_found(day: date) -> NotFound:
+    return NotFound(
+        "REPORT_NOT_FOUND",
+        f"no daily report has been built for {day.isoformat()}; request one first",
+        field="date",
     )

@@ -117,6 +117,9 @@ class Publisher:
                     outcome.confirmed.append(message.id)
                     continue
                 outcome.failed[message.id] = _describe(result)
+                if isinstance(result, PublishError) and message.exchange == WORK:
+                    # Its queue is gone (deleted since): declare it again next time.
+                    self._work_queues.discard(message.routing_key)
                 if message.aggregate_id is not None:
                     stopped.add(message.aggregate_id)
                 broken |= not isinstance(result, DeliveryError | PublishError)

@@ -1,0 +1,111 @@
+"""Fixtures of the daily report tests. Reports add up the whole gym's day, so these tests keep
+to databases of their own: one for the session (each test on dates no other test touches),
+served by an in-process attendance server whose clock the tests can set, and a fresh one per
+scheduler test (the scheduler looks at every date of the gym)."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import grpc
+import pytest
+from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frequenta.attendance.v1 import attendance_pb2_grpc
+from frequenta_attendance.bootstrap import build_server
+from frequenta_attendance.settings import AttendanceSettings
+from frequenta_db.attendance import init_attendance_database
+from frequenta_kit.database import create_engine, drop_database
+
+SERVER_URL = os.environ.get(
+    "FREQUENTA_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def unique_database_url(prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+class SettableClock:
+    """The real time, unless a test sets ``now``."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+
+@pytest.fixture(scope="session")
+async def reports_database_url() -> AsyncIterator[str]:
+    url = unique_database_url("frequenta_test_reports")
+    await init_attendance_database(url)
+    try:
+        yield url
+    finally:
+        await drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def reports_settings(reports_database_url: str) -> AttendanceSettings:
+    return AttendanceSettings(
+        attendance_database_url=reports_database_url,
+        attendance_grpc_port=0,
+        gym_timezone="America/Sao_Paulo",
+        clock_skew_seconds=300,
+        max_visit_hours=6,
+    )
+
+
+@pytest.fixture(scope="session")
+async def reports_engine(reports_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(reports_database_url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_clock() -> SettableClock:
+    return SettableClock()
+
+
+@pytest.fixture
+def clock(session_clock: SettableClock) -> Iterator[SettableClock]:
+    """The reports server's clock; back to the real time after the test."""
+    yield session_clock
+    session_clock.now = None
+
+
+@pytest.fixture(scope="session")
+async def reports(
+    reports_settings: AttendanceSettings, reports_engine: AsyncEngine, session_clock: SettableClock
+) -> AsyncIterator[attendance_pb2_grpc.AttendanceServiceStub]:
+    """A stub of an attendance server on the reports database."""
+    server = build_server(reports_settings, reports_engine, clock=session_clock)
+    await server.start()
+    try:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            yield attendance_pb2_grpc.AttendanceServiceStub(channel)
+    finally:
+        await server.stop(grace=0)
+
+
+@pytest.fixture
+async def fresh_database_url(scratch_database_url: str) -> str:
+    """A migrated attendance database of the test's own (default plans only), dropped after."""
+    await init_attendance_database(scratch_database_url)
+    return scratch_database_url
+
+
+@pytest.fixture
+async def fresh_engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(fresh_database_url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
