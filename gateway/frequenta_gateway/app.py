@@ -7,7 +7,16 @@ from fastapi import FastAPI
 
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
-from frequenta_gateway.routes import attendance, churn, health, members, model, plans, visits
+from frequenta_gateway.routes import (
+    attendance,
+    churn,
+    health,
+    members,
+    model,
+    plans,
+    reports,
+    visits,
+)
 from frequenta_gateway.settings import GatewaySettings
 
 DESCRIPTION = """
@@ -29,6 +38,11 @@ TAGS = [
     {"name": "frequencia", "description": "Attendance history and summary of a member."},
     {"name": "risco", "description": "Churn risk of a member and the factors behind it."},
     {"name": "modelo", "description": "The churn model: retraining requests and their jobs."},
+    {
+        "name": "relatorios",
+        "description": "Daily attendance reports: built by a queue job (nightly, or on demand), "
+        "read as JSON or CSV.",
+    },
     {"name": "planos", "description": "Membership plans."},
     {"name": "saude", "description": "Liveness and readiness probes."},
 ]
@@ -54,6 +68,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
-    for module in (members, visits, attendance, churn, model, plans, health):
+    for module in (members, visits, attendance, churn, model, reports, plans, health):
         app.include_router(module.router)
     return app

@@ -33,6 +33,7 @@ REST_FIELD_BY_PROTO_FIELD: dict[str, str] = {
     "page": "pagina",
     "page_size": "tamanho",
     "query": "q",
+    "date": "data",
 }
 
 REASON_TO_PROTO: dict[members.CancellationReason, int] = {
