@@ -30,7 +30,7 @@ class RawRow:
 
     member_id: int
     entered_us: int | None
-    exited_us: int | None
+    exited_us: int | None = None
     device_id: str = ""
     idempotency_key: str = ""
 

@@ -133,6 +133,23 @@ def idempotency_key_reused() -> AlreadyExists:
     )
 
 
+def overlaps_batch_row(
+    code: str, row_number: int, entered_at: datetime, exited_at: datetime | None
+) -> Conflict:
+    """A bulk row colliding with an earlier row of the same batch (same codes as with a stored
+    visit: VISIT_ALREADY_OPEN or VISIT_OVERLAPS)."""
+    until = exited_at.isoformat() if exited_at else "no recorded exit"
+    return Conflict(
+        code,
+        f"the visit overlaps row {row_number} of this batch ({entered_at.isoformat()} to {until})",
+        field="entered_at",
+    )
+
+
+def job_not_found(job_id: str) -> NotFound:
+    return NotFound("JOB_NOT_FOUND", f"no import job with id {job_id}", field="job_id")
+
+
 def report_date_in_future(day: date, today: date) -> InvalidInput:
     return InvalidInput(
         "REPORT_DATE_IN_FUTURE",
@@ -146,4 +163,21 @@ def report_not_found(day: date) -> NotFound:
         "REPORT_NOT_FOUND",
         f"no daily report has been built for {day.isoformat()}; request one first",
         field="date",
+    )
+
+
+def stream_too_long(max_events: int) -> InvalidInput:
+    return InvalidInput(
+        "STREAM_TOO_LONG",
+        f"a stream carries at most {max_events} events; the ones before were handled, "
+        "send the rest in a new stream",
+    )
+
+
+def open_in_stream(index: int, entered_at: datetime) -> Conflict:
+    return Conflict(
+        "VISIT_ALREADY_OPEN",
+        f"the visit entered at {entered_at.isoformat()} (event {index} of this stream) was "
+        "still open at this entry; send its exit first",
+        field="occurred_at",
     )

@@ -1,0 +1,127 @@
+"""The work message of a bulk import: one chunk of consecutive rows of one job, as compact JSON
+(docs/bulk-imports.md, "Chunks"):
+
+    {"v": 1, "job": "<uuid>", "chunk": 0, "first_row": 1, "source": "importacao",
+     "rows": [[42, 1741601700000000, 1741606320000000, "catraca-01", "k-1"],
+              [43, 1741601760000000]]}
+
+Each row is ``[member_id, entry, exit, device_id, idempotency_key]``, instants as integer
+microseconds since 1970-01-01T00:00Z (``null`` when not given), trailing absent values left
+out. JSON keeps the body readable in the dead-letter queue; integers keep it small and exact.
+The AMQP message id is derived from the job id and the chunk number, the same on every resend.
+"""
+
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from frequenta_attendance.domain.batch import RawRow
+from frequenta_attendance.domain.enums import CheckInSource
+
+VERSION = 1
+CONTENT_TYPE = "application/json"
+# The work queue of bulk imports (its name without the broker namespace).
+QUEUE = "checkin-import"
+MESSAGE_TYPE = "checkins.import-chunk"
+
+
+# What a row's trailing values are when left out.
+_DEFAULTS: tuple[Any, ...] = (None, None, None, "", "")
+
+
+class MalformedChunk(ValueError):
+    """The body is not a chunk this version can read."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    job_id: uuid.UUID
+    number: int  # 0-based
+    first_row: int  # 1-based batch row number of rows[0]
+    source: CheckInSource
+    rows: Sequence[RawRow]
+
+
+def message_id(job_id: uuid.UUID, number: int) -> uuid.UUID:
+    return uuid.uuid5(job_id, f"chunk-{number}")
+
+
+def split(
+    job_id: uuid.UUID, source: CheckInSource, rows: Sequence[RawRow], size: int
+) -> Iterator[Chunk]:
+    for number, start in enumerate(range(0, len(rows), size)):
+        yield Chunk(job_id, number, start + 1, source, rows[start : start + size])
+
+
+def _row(row: RawRow) -> list[Any]:
+    values: list[Any] = [
+        row.member_id,
+        row.entered_us,
+        row.exited_us,
+        row.device_id,
+        row.idempotency_key,
+    ]
+    while len(values) > 1 and values[-1] in (None, ""):
+        values.pop()
+    return values
+
+
+def encode(chunk: Chunk) -> bytes:
+    body = {
+        "v": VERSION,
+        "job": str(chunk.job_id),
+        "chunk": chunk.number,
+        "first_row": chunk.first_row,
+        "source": chunk.source.value,
+        "rows": [_row(row) for row in chunk.rows],
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _int(value: Any, what: str, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if type(value) is not int:
+        raise MalformedChunk(f"{what} must be an integer, not {value!r:.40}")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    if type(value) is not str:
+        raise MalformedChunk(f"{what} must be a string, not {value!r:.40}")
+    return value
+
+
+def _raw_row(values: Any, index: int) -> RawRow:
+    if not isinstance(values, list) or not 1 <= len(values) <= 5:
+        raise MalformedChunk(f"row {index} must be a list of 1 to 5 values")
+    padded = [*values, *_DEFAULTS[len(values) :]]
+    return RawRow(
+        member_id=_int(padded[0], f"row {index} member"),
+        entered_us=_int(padded[1], f"row {index} entry", optional=True),
+        exited_us=_int(padded[2], f"row {index} exit", optional=True),
+        device_id=_text(padded[3], f"row {index} device"),
+        idempotency_key=_text(padded[4], f"row {index} key"),
+    )
+
+
+def decode(body: bytes) -> Chunk:
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise MalformedChunk(f"not JSON: {error}") from None
+    if not isinstance(data, dict) or data.get("v") != VERSION:
+        raise MalformedChunk(f"not a version {VERSION} chunk")
+    try:
+        job_id = uuid.UUID(_text(data.get("job"), "job"))
+        source = CheckInSource(_text(data.get("source"), "source"))
+    except ValueError as error:
+        raise MalformedChunk(str(error)) from None
+    number = _int(data.get("chunk"), "chunk")
+    first_row = _int(data.get("first_row"), "first_row")
+    rows = data.get("rows")
+    if number < 0 or first_row < 1 or not isinstance(rows, list) or not rows:
+        raise MalformedChunk("chunk, first_row or rows out of range")
+    return Chunk(job_id, number, first_row, source, [_raw_row(v, i) for i, v in enumerate(rows)])
