@@ -21,8 +21,23 @@ Registrar = Callable[[grpc.aio.Server], Sequence[str]]
 class GrpcServer:
     """Owns one grpc.aio server: start on a port (0 = any free one), serve, stop gracefully."""
 
-    def __init__(self, register: Registrar, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = grpc.aio.server(interceptors=[DomainErrorInterceptor()])
+    def __init__(
+        self,
+        register: Registrar,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_message_bytes: int | None = None,
+    ) -> None:
+        """``max_message_bytes``: the largest request and response taken (gRPC's default, 4 MiB,
+        when None)."""
+        options = []
+        if max_message_bytes is not None:
+            options = [
+                ("grpc.max_receive_message_length", max_message_bytes),
+                ("grpc.max_send_message_length", max_message_bytes),
+            ]
+        self._server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=options)
         self._health = health.aio.HealthServicer()
         self._service_names = list(register(self._server))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)

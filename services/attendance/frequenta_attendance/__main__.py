@@ -2,7 +2,16 @@
 let in-flight calls finish, then exit 0.
 
 ``python -m frequenta_attendance relay``: publish the outbox to RabbitMQ until SIGTERM/SIGINT,
-finish the batch in flight, then exit 0."""
+finish the batch in flight, then exit 0.
+
+``python -m frequenta_attendance worker ingest``: consume the bulk-import queue until
+SIGTERM/SIGINT, finish the chunks in flight, then exit 0.
+
+``python -m frequenta_attendance worker reports``: build the daily reports of the daily-reports
+queue until SIGTERM/SIGINT, finish the builds in flight, then exit 0.
+
+``python -m frequenta_attendance scheduler``: queue the daily reports when they are due until
+SIGTERM/SIGINT, then exit 0."""
 
 import argparse
 import asyncio
@@ -10,12 +19,18 @@ import logging
 import signal
 
 from frequenta_attendance.bootstrap import build_server
+from frequenta_attendance.ingest import run_ingest_worker
 from frequenta_attendance.relay import Relay
+from frequenta_attendance.reports.scheduler import run_scheduler
+from frequenta_attendance.reports.worker import run_reports_worker
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
 
 log = logging.getLogger("frequenta_attendance")
+
+# python -m frequenta_attendance worker <name>: the consumer of each work queue.
+WORKERS = {"ingest": run_ingest_worker, "reports": run_reports_worker}
 
 
 async def serve(settings: AttendanceSettings) -> None:
@@ -51,10 +66,23 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve the AttendanceService over gRPC")
     commands.add_parser("relay", help="publish the outbox to RabbitMQ")
+    worker = commands.add_parser("worker", help="consume a work queue")
+    worker.add_argument(
+        "queue",
+        choices=sorted(WORKERS),
+        help="ingest: bulk check-in imports; reports: daily attendance reports",
+    )
+    commands.add_parser("scheduler", help="queue the daily reports when they are due")
     args = parser.parse_args(argv)
 
     settings = AttendanceSettings()
     configure_logging(settings.log_level, settings.log_json)
+    if args.command == "worker":
+        asyncio.run(WORKERS[args.queue](settings))
+        return 0
+    if args.command == "scheduler":
+        asyncio.run(run_scheduler(settings))
+        return 0
     asyncio.run(serve(settings) if args.command == "serve" else relay(settings))
     return 0
 

@@ -4,7 +4,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta_attendance.clock import Clock, system_clock
 from frequenta_attendance.domain.rules import GymRules
-from frequenta_attendance.grpc_api import AttendanceServicer, Dependencies, registrar
+from frequenta_attendance.grpc_api import (
+    AttendanceServicer,
+    Dependencies,
+    ImportLimits,
+    registrar,
+)
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_attendance.uow import SqlAlchemyUnitOfWork
 from frequenta_kit.database import create_session_factory
@@ -21,10 +26,18 @@ def build_server(
     """The attendance gRPC server (not started) on the configured host and port."""
     session_factory = create_session_factory(engine)
     deps = Dependencies(
-        uow=lambda: SqlAlchemyUnitOfWork(session_factory), clock=clock, rules=gym_rules(settings)
+        uow=lambda: SqlAlchemyUnitOfWork(session_factory),
+        clock=clock,
+        rules=gym_rules(settings),
+        limits=ImportLimits(
+            max_rows=settings.import_max_rows,
+            chunk_rows=settings.import_chunk_rows,
+            stream_max_events=settings.stream_max_events,
+        ),
     )
     return GrpcServer(
         registrar(AttendanceServicer(deps)),
         host=settings.attendance_grpc_host,
         port=settings.attendance_grpc_port,
+        max_message_bytes=settings.grpc_max_message_bytes,
     )

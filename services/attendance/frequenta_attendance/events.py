@@ -8,6 +8,7 @@ phone, birth date) and no names: consumers that need them ask attendance.
 """
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -22,7 +23,15 @@ CHECKIN_RECORDED = "checkin.recorded"
 CHECKOUT_RECORDED = "checkout.recorded"
 MEMBERSHIP_CANCELLED = "membership.cancelled"
 
-EVENT_TYPES = (MEMBER_REGISTERED, CHECKIN_RECORDED, CHECKOUT_RECORDED, MEMBERSHIP_CANCELLED)
+CHECKINS_IMPORTED = "checkins.imported"
+
+EVENT_TYPES = (
+    MEMBER_REGISTERED,
+    CHECKIN_RECORDED,
+    CHECKOUT_RECORDED,
+    MEMBERSHIP_CANCELLED,
+    CHECKINS_IMPORTED,
+)
 
 
 def _timestamp(value: datetime) -> Timestamp:
@@ -100,6 +109,25 @@ def membership_cancelled(member: Member) -> ev.EventEnvelope:
             member_id=member.id,
             cancelled_at=_timestamp(member.cancelled_at),
             reason=member.cancellation_reason.name.lower(),
+        )
+    )
+    return envelope
+
+
+def checkins_imported(
+    member_id: int, visits: Sequence[Visit], job_id: uuid.UUID
+) -> ev.EventEnvelope:
+    """The visits of one member that one chunk of a bulk import stored, in entry order; the
+    event's instant is the latest of their entries."""
+    if not visits or any(visit.member_id != member_id for visit in visits):
+        raise ValueError(f"an import event needs visits of member {member_id} only")
+    ordered = sorted(visits, key=lambda visit: visit.entered_at)
+    envelope = _envelope(CHECKINS_IMPORTED, member_id, ordered[-1].entered_at)
+    envelope.check_ins_imported.CopyFrom(
+        ev.CheckInsImported(
+            member_id=member_id,
+            visits=[_check_in(visit) for visit in ordered],
+            job_id=str(job_id),
         )
     )
     return envelope

@@ -1,29 +1,48 @@
 """The AttendanceService servicer: decode the request, call the use case, encode the answer.
 
-Domain errors raised by the use cases become gRPC statuses in frequenta_kit's interceptor. The
-RPCs not defined here (streamed check-ins, batch imports) are answered
-UNIMPLEMENTED by the generated base class until they are built.
+Domain errors raised by the use cases become gRPC statuses in frequenta_kit's interceptor,
+except in StreamCheckIns, where each event's refusal is that event's result.
 """
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.attendance.v1 import attendance_pb2_grpc
-from frequenta_attendance import mappers
+from frequenta_attendance import import_mappers, mappers
 from frequenta_attendance.clock import Clock
+from frequenta_attendance.domain import errors
+from frequenta_attendance.domain.batch import MAX_BATCH_ROWS
 from frequenta_attendance.domain.rules import GymRules
-from frequenta_attendance.handlers import attendance, exports, members, plans, visits
+from frequenta_attendance.handlers import (
+    attendance,
+    exports,
+    imports,
+    members,
+    plans,
+    turnstile,
+    visits,
+)
 from frequenta_attendance.reports import handlers as reports
 from frequenta_attendance.reports import mappers as report_mappers
 from frequenta_attendance.uow import UnitOfWork
+from frequenta_kit.errors import DomainError
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AttendanceService"].full_name
 
 Context = grpc.aio.ServicerContext
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Sizes of bulk imports and turnstile streams (settings)."""
+
+    max_rows: int = MAX_BATCH_ROWS
+    chunk_rows: int = 1000
+    stream_max_events: int = 100_000
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,7 @@ class Dependencies:
     uow: Callable[[], UnitOfWork]  # a fresh unit of work per call
     clock: Clock
     rules: GymRules
+    limits: ImportLimits = field(default_factory=ImportLimits)
 
 
 class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
@@ -139,6 +159,59 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
             device_id=request.device_id,
         )
         return pb.RecordCheckOutResponse(visit=mappers.visit(visit))
+
+    async def StreamCheckIns(
+        self, request_iterator: AsyncIterator[pb.TurnstileEvent], context: Context
+    ) -> pb.StreamCheckInsResponse:
+        """Each event in its own transaction, in stream order; its refusal is its result."""
+        passages = turnstile.TurnstileStream(
+            uow=self._deps.uow, clock=self._deps.clock, rules=self._deps.rules
+        )
+        count = 0
+        async for event in request_iterator:
+            remaining = context.time_remaining()
+            if remaining is not None and remaining <= 0:
+                await context.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+            if count >= self._deps.limits.stream_max_events:
+                raise errors.stream_too_long(self._deps.limits.stream_max_events)
+            try:
+                await passages.add(count, import_mappers.passage(event))
+            except DomainError as error:  # an instant that cannot be decoded
+                passages.refuse(count, error)
+            count += 1
+        results = [
+            import_mappers.passage_result(index, outcome)
+            for index, outcome in enumerate(await passages.finish())
+        ]
+        return pb.StreamCheckInsResponse(
+            accepted=sum(r.accepted for r in results),
+            duplicates=sum(r.duplicate for r in results),
+            rejected=sum(not (r.accepted or r.duplicate) for r in results),
+            results=results,
+        )
+
+    # -- bulk imports ----------------------------------------------------------------------------
+
+    async def SubmitCheckInBatch(
+        self, request: pb.SubmitCheckInBatchRequest, context: Context
+    ) -> pb.SubmitCheckInBatchResponse:
+        job = await imports.submit_batch(
+            uow=self._deps.uow(),
+            clock=self._deps.clock,
+            rows=import_mappers.raw_rows(request.rows),
+            source=mappers.check_in_source(request.source),
+            max_rows=self._deps.limits.max_rows,
+            chunk_rows=self._deps.limits.chunk_rows,
+        )
+        return pb.SubmitCheckInBatchResponse(job=import_mappers.batch_job(job))
+
+    async def GetCheckInBatch(
+        self, request: pb.GetCheckInBatchRequest, context: Context
+    ) -> pb.GetCheckInBatchResponse:
+        job = await imports.get_batch(uow=self._deps.uow(), job_id=request.job_id)
+        return pb.GetCheckInBatchResponse(job=import_mappers.batch_job(job))
+
+    # -- attendance ------------------------------------------------------------------------------
 
     async def GetAttendance(
         self, request: pb.GetAttendanceRequest, context: Context

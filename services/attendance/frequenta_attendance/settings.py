@@ -22,6 +22,17 @@ class AttendanceSettings(BaseProcessSettings):
     # In-flight calls get this long to finish after SIGTERM.
     shutdown_grace_seconds: float = Field(default=10, ge=0)
     database_pool_size: int = Field(default=10, ge=1)
+    # Largest gRPC message taken (a 100,000-row SubmitCheckInBatch is about 10 MB).
+    grpc_max_message_bytes: int = Field(default=64 * 1024 * 1024, ge=4 * 1024 * 1024)
+
+    # Bulk imports (docs/bulk-imports.md): rows one batch may hold, rows per work message.
+    import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
+    import_chunk_rows: int = Field(default=1000, ge=1, le=10_000)
+    # The ingestion worker (python -m frequenta_attendance worker ingest): chunks in flight in
+    # one process; run more processes to scale out.
+    ingest_prefetch: int = Field(default=4, ge=1, le=100)
+    # StreamCheckIns: events one stream may carry (each answered in the closing response).
+    stream_max_events: int = Field(default=100_000, ge=1)
 
     # The outbox relay (python -m frequenta_attendance relay).
     # Rows read and published per transaction, all in flight at once (one member's in order).

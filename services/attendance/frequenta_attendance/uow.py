@@ -21,6 +21,7 @@ from typing import Protocol, Self
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from frequenta_attendance.import_repository import ImportRepository
 from frequenta_attendance.outbox import OutboxRepository
 from frequenta_attendance.reports.repository import ReportRepository
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
@@ -55,6 +56,7 @@ class UnitOfWork(Protocol):
     visits: VisitRepository
     outbox: OutboxRepository
     reports: ReportRepository
+    imports: ImportRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -82,6 +84,7 @@ class SqlAlchemyUnitOfWork:
         self.visits = VisitRepository(self._session)
         self.outbox = OutboxRepository(self._session)
         self.reports = ReportRepository(self._session)
+        self.imports = ImportRepository(self._session)
         return self
 
     async def __aexit__(
