@@ -43,9 +43,11 @@ def scheduler_tick(
     rules, schedule = gym_rules(settings), policy(settings)
 
     async def tick() -> list[date]:
-        return await schedule_due_reports(
+        queued = await schedule_due_reports(
             uow=SqlAlchemyUnitOfWork(session_factory), clock=clock, rules=rules, policy=schedule
         )
+        log.debug("wake-up done: %d report(s) queued", len(queued))
+        return queued
 
     return tick
 
