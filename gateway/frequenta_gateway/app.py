@@ -9,6 +9,7 @@ from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
 from frequenta_gateway.routes import (
     attendance,
+    batches,
     churn,
     health,
     members,
@@ -35,6 +36,11 @@ churn gRPC services.
 TAGS = [
     {"name": "alunos", "description": "Members: registration, lookup, listing, cancellation."},
     {"name": "checkins", "description": "Entries and exits (idempotent on a client key)."},
+    {
+        "name": "importacoes",
+        "description": "Bulk check-in imports (JSON or CSV, up to 100,000 rows): accepted at once "
+        "with 202 and a job, processed in the background; poll the job for counts and reasons.",
+    },
     {"name": "frequencia", "description": "Attendance history and summary of a member."},
     {"name": "risco", "description": "Churn risk of a member and the factors behind it."},
     {"name": "modelo", "description": "The churn model: retraining requests and their jobs."},
@@ -68,6 +74,6 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
-    for module in (members, visits, attendance, churn, model, reports, plans, health):
+    for module in (members, visits, batches, attendance, churn, model, reports, plans, health):
         app.include_router(module.router)
     return app

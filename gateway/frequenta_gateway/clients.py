@@ -35,7 +35,11 @@ class Backends:
 
     @classmethod
     def open(cls, settings: GatewaySettings) -> "Backends":
-        attendance = grpc.aio.insecure_channel(settings.attendance_address)
+        limits = [
+            ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
+            ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
+        ]
+        attendance = grpc.aio.insecure_channel(settings.attendance_address, options=limits)
         churn = grpc.aio.insecure_channel(settings.churn_address)
         return cls(
             attendance=attendance_pb2_grpc.AttendanceServiceStub(attendance),
@@ -76,7 +80,12 @@ def get_deadline(request: Request) -> float:
     return settings.grpc_deadline_seconds
 
 
+def get_settings(request: Request) -> GatewaySettings:
+    return request.app.state.settings
+
+
 AttendanceDep = Annotated[attendance_pb2_grpc.AttendanceServiceStub, Depends(get_attendance)]
 ChurnDep = Annotated[churn_pb2_grpc.ChurnServiceStub, Depends(get_churn)]
 HealthDep = Annotated[dict[str, HealthTarget], Depends(get_health_targets)]
 DeadlineDep = Annotated[float, Depends(get_deadline)]
+SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]

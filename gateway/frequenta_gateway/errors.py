@@ -157,6 +157,11 @@ def _detail(error: Mapping[str, Any]) -> ErrorDetail:
     return ErrorDetail(campo=campo, mensagem=message)
 
 
+def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[ErrorDetail]:
+    """One ``detalhes`` entry per pydantic error, worded like the rest of the API."""
+    return [_detail(error) for error in errors]
+
+
 def validation_response(errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
     details = [_detail(error) for error in errors]
     naive = bool(errors) and all(error.get("type") == "timezone_aware" for error in errors)

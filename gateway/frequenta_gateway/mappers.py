@@ -7,11 +7,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.churn.v1 import churn_pb2
-from frequenta_gateway.schemas import attendance, churn, members, model, plans, visits
+from frequenta_gateway.schemas import attendance, batches, churn, members, model, plans, visits
 from frequenta_gateway.schemas.common import Pagination, Period
 from frequenta_gateway.vocabulary import (
     BAND_FROM_PROTO,
     DIRECTION_FROM_PROTO,
+    IMPORT_STATE_FROM_PROTO,
     REASON_FROM_PROTO,
     REASON_TO_PROTO,
     RETRAINING_STATE_FROM_PROTO,
@@ -249,5 +250,29 @@ def retraining_job_out(job: churn_pb2.RetrainingJob) -> model.RetrainingJob:
         concluido_em=instant(job, "finished_at"),
         versao_modelo=_text(job.model_version),
         promovido=job.promoted,
+        erro=_text(job.error),
+    )
+
+
+# --- bulk imports ----------------------------------------------------------------------------
+
+
+def batch_job_out(job: pb.CheckInBatchJob) -> batches.BatchJob:
+    return batches.BatchJob(
+        job_id=job.job_id,
+        estado=IMPORT_STATE_FROM_PROTO[job.state],
+        total_linhas=job.total_rows,
+        processadas=job.processed_rows,
+        aceitas=job.accepted,
+        duplicadas=job.duplicates,
+        rejeitadas=job.rejected,
+        progresso=round(job.processed_rows / job.total_rows, 4) if job.total_rows else 0.0,
+        linhas_rejeitadas=[
+            batches.RejectedRow(linha=row.row_number, codigo=row.reason, mensagem=row.message)
+            for row in job.rejected_rows
+        ],
+        enviado_em=instant(job, "submitted_at"),
+        iniciado_em=instant(job, "started_at"),
+        concluido_em=instant(job, "finished_at"),
         erro=_text(job.error),
     )

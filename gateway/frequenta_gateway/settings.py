@@ -19,3 +19,10 @@ class GatewaySettings(BaseProcessSettings):
     retry_after_seconds: int = Field(default=30, ge=1)
     # Seconds uvicorn gives in-flight requests on shutdown.
     shutdown_grace_seconds: float = 10.0
+    # Largest gRPC message sent or received (a 100,000-row batch is about 10 MB in protobuf).
+    grpc_max_message_bytes: int = Field(default=64 * 1024 * 1024, ge=4 * 1024 * 1024)
+    # Bulk check-in imports (POST /aluno/checkins/lote): largest body, most rows, and the
+    # deadline of the call that queues them (it writes the whole batch to the outbox).
+    bulk_max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    bulk_max_rows: int = Field(default=100_000, ge=1)
+    bulk_deadline_seconds: float = Field(default=60.0, gt=0)

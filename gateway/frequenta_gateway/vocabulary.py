@@ -6,7 +6,7 @@ say `data_entrada` and `catraca`.
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.churn.v1 import churn_pb2
-from frequenta_gateway.schemas import churn, members, visits
+from frequenta_gateway.schemas import batches, churn, members, visits
 
 # gRPC ErrorInfo names the offending field by its proto name; clients know the REST name.
 REST_FIELD_BY_PROTO_FIELD: dict[str, str] = {
@@ -33,6 +33,7 @@ REST_FIELD_BY_PROTO_FIELD: dict[str, str] = {
     "page": "pagina",
     "page_size": "tamanho",
     "query": "q",
+    "rows": "checkins",
     "date": "data",
 }
 
@@ -73,4 +74,11 @@ RETRAINING_STATE_FROM_PROTO = {
     churn_pb2.RETRAINING_STATE_RUNNING: "executando",
     churn_pb2.RETRAINING_STATE_SUCCEEDED: "concluido",
     churn_pb2.RETRAINING_STATE_FAILED: "falhou",
+}
+
+IMPORT_STATE_FROM_PROTO: dict[int, batches.JobState] = {
+    pb.JOB_STATE_QUEUED: "na_fila",
+    pb.JOB_STATE_RUNNING: "executando",
+    pb.JOB_STATE_SUCCEEDED: "concluido",
+    pb.JOB_STATE_FAILED: "falhou",
 }

@@ -91,6 +91,17 @@ _ERROR_DOCS: dict[int, tuple[str, dict[str, Any]]] = {
         "offset or in the future.",
         _example("VALIDATION_ERROR", "Input should be a valid integer", "aluno_id"),
     ),
+    413: (
+        "The body or the number of rows is over the limit (64 MiB, 100,000 rows by default).",
+        _example("TOO_MANY_ROWS", "The batch has 120000 rows; at most 100000 per upload."),
+    ),
+    415: (
+        "The body is neither JSON nor CSV.",
+        _example(
+            "UNSUPPORTED_MEDIA_TYPE",
+            "Send the batch as application/json or text/csv, not text/xml.",
+        ),
+    ),
     503: (
         "A service behind the gateway is unavailable, or no churn model exists yet (NO_MODEL). "
         "Retry after the number of seconds in `Retry-After`.",
