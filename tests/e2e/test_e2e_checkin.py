@@ -164,7 +164,7 @@ def test_idempotent_replay_is_200_with_the_same_visit(api, member, where):
     assert again.json() == first.json()
 
 
-def test_idempotency_key_reused_for_other_data_is_409(api, member):
+def test_idempotency_key_reused_for_other_data_is_422(api, member):
     key = f"e2e-{uuid.uuid4()}"
     first = {
         "aluno_id": member["id"],
@@ -175,7 +175,7 @@ def test_idempotency_key_reused_for_other_data_is_409(api, member):
     assert api.post("/aluno/checkin", json=first).status_code == 201
     other = {**first, "data_entrada": ago(days=7, hours=2), "data_saida": ago(days=7, hours=1)}
     assert_error(
-        api.post("/aluno/checkin", json=other), 409, "IDEMPOTENCY_KEY_REUSED", "chave_idempotencia"
+        api.post("/aluno/checkin", json=other), 422, "IDEMPOTENCY_KEY_REUSED", "chave_idempotencia"
     )
 
 

@@ -55,8 +55,13 @@ async def check_in(
 ) -> Visit:
     """Records an entry (201); with `data_saida`, a finished visit (imports). 404
     `MEMBER_NOT_FOUND`; 409 `VISIT_ALREADY_OPEN`, `VISIT_OVERLAPS`, `MEMBERSHIP_CANCELLED`,
-    `BEFORE_ENROLLMENT`, `IDEMPOTENCY_KEY_REUSED`; 422 `EXIT_BEFORE_ENTRY`, `VISIT_TOO_LONG`,
-    `TIMESTAMP_IN_FUTURE`, `TIMESTAMP_WITHOUT_TIMEZONE`."""
+    `BEFORE_ENROLLMENT`; 422 `EXIT_BEFORE_ENTRY`, `VISIT_TOO_LONG`, `TIMESTAMP_IN_FUTURE`,
+    `TIMESTAMP_WITHOUT_TIMEZONE`.
+
+    Idempotency key (`Idempotency-Key` header or `chave_idempotencia`): the same key with the same
+    member and entry replays the stored visit (200, `Idempotent-Replayed: true`); with other data,
+    422 `IDEMPOTENCY_KEY_REUSED`; while the first request with the key is still being recorded,
+    409 `IDEMPOTENCY_KEY_IN_FLIGHT` at once (retry, and get the replay)."""
     request = mappers.checkin_request(body, _idempotency_key(body, idempotency_key))
     reply = await attendance.RecordCheckIn(request, timeout=deadline)
     if reply.replayed:

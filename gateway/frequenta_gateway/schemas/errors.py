@@ -81,14 +81,14 @@ _ERROR_DOCS: dict[int, tuple[str, dict[str, Any]]] = {
     ),
     409: (
         "The current state forbids the operation (duplicate e-mail, visit already open, "
-        "membership cancelled...).",
+        "membership cancelled, a request with the same idempotency key still in flight...).",
         _example(
             "EMAIL_ALREADY_REGISTERED", "E-mail ana@example.com is already registered.", "email"
         ),
     ),
     422: (
         "Invalid input: wrong type, missing or unknown field, malformed JSON, timestamp without "
-        "offset or in the future.",
+        "offset or in the future, an idempotency key already used for other data.",
         _example("VALIDATION_ERROR", "Input should be a valid integer", "aluno_id"),
     ),
     413: (

@@ -136,6 +136,16 @@ class VisitRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def claim_idempotency_key(self, key: str) -> bool:
+        """Take the key's transaction-scoped advisory lock, without waiting: False while
+        another transaction holds it (a check-in with this key is in flight).
+
+        The lock is the one-key (bigint) form on a 64-bit hash of the key
+        (``hashtextextended``), so two different keys in flight practically never meet; the
+        relay and the reports use the two-key form, a separate key space."""
+        claimed = func.pg_try_advisory_xact_lock(func.hashtextextended(key, 0))
+        return bool(await self._session.scalar(select(claimed)))
+
     async def by_idempotency_key(self, key: str) -> Visit | None:
         return await self._session.scalar(select(Visit).where(Visit.idempotency_key == key))
 

@@ -1,7 +1,12 @@
 """Idempotent check-ins and concurrent requests, over gRPC on real PostgreSQL.
 
+The key's three answers (docs/rules.md): same key and data, a replay; other data, 422
+IDEMPOTENCY_KEY_REUSED (INVALID_ARGUMENT); while the first request is in flight, 409
+IDEMPOTENCY_KEY_IN_FLIGHT (FAILED_PRECONDITION) at once.
+
 The races that matter are forced deterministically: a test transaction holds a conflicting row
-uncommitted, the RPC is seen waiting on it in pg_stat_activity, then the test commits."""
+uncommitted (or the member's row locked), the RPC is seen waiting on it in pg_stat_activity, then
+the test commits."""
 
 import asyncio
 import uuid
@@ -15,8 +20,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta_kit.grpc_errors import describe_rpc_error
 
 ALREADY_EXISTS = grpc.StatusCode.ALREADY_EXISTS
+INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT
+FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
 
 
 def new_key() -> str:
@@ -77,15 +85,27 @@ async def test_the_same_key_with_other_data_is_refused(attendance, register_memb
         pb.RecordCheckInRequest(member_id=other.id, entered_at=ts(entered), idempotency_key=key),
     ):
         error = await rpc_error(attendance.RecordCheckIn(reuse))
-        assert_error(error, ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED", "idempotency_key")
+        assert_error(error, INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED", "idempotency_key")
 
 
 async def test_concurrent_identical_requests_store_one_visit(attendance, register_member):
+    """Each answer is the stored visit, its replay, or IN_FLIGHT (the first had not committed
+    yet); a retry of those gets the replay."""
     member = await register_member()
     request = pb.RecordCheckInRequest(
         member_id=member.id, entered_at=ts(ago(minutes=3)), idempotency_key=new_key()
     )
-    responses = await asyncio.gather(*(attendance.RecordCheckIn(request) for _ in range(8)))
+    outcomes = await asyncio.gather(
+        *(attendance.RecordCheckIn(request) for _ in range(8)), return_exceptions=True
+    )
+    responses = [o for o in outcomes if isinstance(o, pb.RecordCheckInResponse)]
+    for refused in (o for o in outcomes if not isinstance(o, pb.RecordCheckInResponse)):
+        assert isinstance(refused, grpc.aio.AioRpcError), refused
+        error = describe_rpc_error(refused)
+        assert_error(error, FAILED_PRECONDITION, "IDEMPOTENCY_KEY_IN_FLIGHT", "idempotency_key")
+        retried = await attendance.RecordCheckIn(request)
+        assert retried.replayed
+        responses.append(retried)
     assert len({response.visit.id for response in responses}) == 1
     assert sum(not response.replayed for response in responses) == 1
 
@@ -173,7 +193,7 @@ async def test_a_key_stored_meanwhile_for_another_member_is_refused(
         )
         await wait_for_lock_waiters(attendance_engine, poll)
     error = await rpc_error(call)
-    assert_error(error, ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED", "idempotency_key")
+    assert_error(error, INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED", "idempotency_key")
 
 
 async def test_a_key_stored_meanwhile_with_the_same_data_is_a_replay(
@@ -226,3 +246,58 @@ async def test_a_visit_stored_meanwhile_at_the_same_instant_overlaps(
         await wait_for_lock_waiters(attendance_engine, poll)
     error = await rpc_error(call)
     assert_error(error, grpc.StatusCode.FAILED_PRECONDITION, "VISIT_OVERLAPS", "entered_at")
+
+
+async def test_a_second_request_while_the_first_is_in_flight_is_refused_at_once(
+    attendance, attendance_engine, register_member, poll
+):
+    """The first request holds the key and waits on the member's row (locked by the test); the
+    same key again, with the same or other data, is IN_FLIGHT without waiting; a check-in with
+    another key is not held up by it. Once the first committed: replay, and 422 for other data."""
+    member, bystander = await register_member(), await register_member()
+    key = new_key()
+    entered = ago(minutes=25)
+    request = pb.RecordCheckInRequest(
+        member_id=member.id, entered_at=ts(entered), idempotency_key=key
+    )
+    other_data = pb.RecordCheckInRequest(
+        member_id=member.id, entered_at=ts(entered - timedelta(days=2)), idempotency_key=key
+    )
+    lock_member = "SELECT id FROM alunos WHERE id = :member FOR UPDATE"
+    async with uncommitted(attendance_engine, lock_member, member=member.id):
+        first = asyncio.ensure_future(attendance.RecordCheckIn(request))
+        await wait_for_lock_waiters(attendance_engine, poll)
+        for again in (request, other_data):
+            # The deadline is far shorter than the first request's wait: no queueing behind it.
+            error = await rpc_error(attendance.RecordCheckIn(again, timeout=5))
+            assert_error(error, FAILED_PRECONDITION, "IDEMPOTENCY_KEY_IN_FLIGHT", "idempotency_key")
+        unrelated = await attendance.RecordCheckIn(
+            pb.RecordCheckInRequest(member_id=bystander.id, idempotency_key=new_key()), timeout=5
+        )
+        assert not unrelated.replayed
+        assert not first.done(), "the first request was still waiting on the member's row"
+    stored = await first
+    assert not stored.replayed
+    replay = await attendance.RecordCheckIn(request)
+    assert replay.replayed and replay.visit == stored.visit
+    error = await rpc_error(attendance.RecordCheckIn(other_data))
+    assert_error(error, INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED", "idempotency_key")
+    history = await attendance.GetAttendance(pb.GetAttendanceRequest(member_id=member.id))
+    assert history.summary.total_visits == 1
+
+
+async def test_the_key_is_free_again_when_the_first_request_failed(attendance, register_member):
+    """A refused first request holds nothing: the lock ends with its transaction."""
+    member = await register_member(enrolled_at=ago(days=3))
+    key = new_key()
+    too_early = pb.RecordCheckInRequest(
+        member_id=member.id, entered_at=ts(ago(days=4)), idempotency_key=key
+    )
+    error = await rpc_error(attendance.RecordCheckIn(too_early))
+    assert_error(error, FAILED_PRECONDITION, "BEFORE_ENROLLMENT")
+    stored = await attendance.RecordCheckIn(
+        pb.RecordCheckInRequest(
+            member_id=member.id, entered_at=ts(ago(days=1)), idempotency_key=key
+        )
+    )
+    assert not stored.replayed

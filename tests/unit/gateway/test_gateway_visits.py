@@ -144,6 +144,16 @@ async def test_checkin_refuses_bad_bodies(client, attendance, body, codigo, expe
         (InvalidInput("EXIT_BEFORE_ENTRY", "before", field="exited_at"), 422, "data_saida"),
         (InvalidInput("VISIT_TOO_LONG", "too long", field="exited_at"), 422, "data_saida"),
         (InvalidInput("TIMESTAMP_IN_FUTURE", "future", field="entered_at"), 422, "data_entrada"),
+        (
+            InvalidInput("IDEMPOTENCY_KEY_REUSED", "reused", field="idempotency_key"),
+            422,
+            "chave_idempotencia",
+        ),
+        (
+            Conflict("IDEMPOTENCY_KEY_IN_FLIGHT", "in flight", field="idempotency_key"),
+            409,
+            "chave_idempotencia",
+        ),
     ],
 )
 async def test_checkin_maps_service_errors(client, attendance, error, status, campo):

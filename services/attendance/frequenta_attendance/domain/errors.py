@@ -125,10 +125,20 @@ def no_open_visit(member_id: int) -> Conflict:
     return Conflict("NO_OPEN_VISIT", f"member {member_id} has no open visit", field="member_id")
 
 
-def idempotency_key_reused() -> AlreadyExists:
-    return AlreadyExists(
+def idempotency_key_reused() -> InvalidInput:
+    """The key names a stored check-in with other data: the request itself is wrong (422)."""
+    return InvalidInput(
         "IDEMPOTENCY_KEY_REUSED",
         "this idempotency key was already used for a different check-in",
+        field="idempotency_key",
+    )
+
+
+def idempotency_key_in_flight() -> Conflict:
+    """Another request with this key is still being recorded: retry once it has answered."""
+    return Conflict(
+        "IDEMPOTENCY_KEY_IN_FLIGHT",
+        "a check-in with this idempotency key is still being recorded; retry in a moment",
         field="idempotency_key",
     )
 

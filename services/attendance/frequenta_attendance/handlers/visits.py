@@ -3,6 +3,12 @@
 Every change to one member's visits first locks the member's row, so two concurrent check-ins of
 one member are decided one after the other and cannot both open a visit (and their events are
 written, and later published, in that order). A replayed check-in writes no event.
+
+A check-in with an idempotency key claims the key before anything else, with a transaction-scoped
+advisory lock taken without waiting (``uow.visits.claim_idempotency_key``): while a first request
+with the key has not committed (or rolled back), a second one is refused at once with
+IDEMPOTENCY_KEY_IN_FLIGHT instead of queueing behind it on the member's row. Once the first has
+answered, the same request replays its visit and other data is IDEMPOTENCY_KEY_REUSED.
 """
 
 import logging
@@ -86,6 +92,10 @@ async def _check_in(
     uow: UnitOfWork, new: _NewVisit, *, now: datetime, rules: GymRules
 ) -> CheckInResult:
     async with uow:
+        if new.idempotency_key is not None and not await uow.visits.claim_idempotency_key(
+            new.idempotency_key
+        ):
+            raise errors.idempotency_key_in_flight()
         member = await uow.members.get(new.member_id, for_update=True)
         if member is None:
             raise errors.member_not_found(new.member_id)
