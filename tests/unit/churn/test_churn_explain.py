@@ -125,6 +125,15 @@ def values(**given: float) -> dict[str, float]:
         ),
         (
             "frequency",
+            {
+                "visits_per_week_4w": 0.0,
+                "baseline_visits_per_week": 0.25,
+                "frequency_ratio": 0.671875,
+            },
+            "0,0 visitas por semana nas últimas 4 semanas",
+        ),
+        (
+            "frequency",
             {"visits_per_week_4w": 2.5, "baseline_visits_per_week": 2.5, "frequency_ratio": 1.0},
             "2,5 visitas por semana nas últimas 4 semanas",
         ),

@@ -17,6 +17,7 @@ from frequenta_churn.ml.records import PLAN_CODES
 MEDIUM_MULTIPLE = 1.5
 HIGH_MULTIPLE = 3.0
 NEW_MEMBER_DAYS = 90
+MIN_CHANGE_PER_WEEK = 0.5  # a smaller change is not worded as a fall or a rise
 
 
 class RiskBand(StrEnum):
@@ -70,9 +71,9 @@ def _frequency(v: Mapping[str, float]) -> str:
         v["baseline_visits_per_week"],
         v["frequency_ratio"],
     )
-    if ratio < 0.8 and baseline > recent:
+    if ratio < 0.8 and baseline - recent >= MIN_CHANGE_PER_WEEK:
         return f"frequência caiu de {_number(baseline)} para {_number(recent)} visitas por semana"
-    if ratio > 1.25 and recent > baseline:
+    if ratio > 1.25 and recent - baseline >= MIN_CHANGE_PER_WEEK:
         return f"frequência subiu de {_number(baseline)} para {_number(recent)} visitas por semana"
     return f"{_number(recent)} visitas por semana nas últimas 4 semanas"
 
