@@ -8,6 +8,7 @@ and counted); visits carry idempotency keys derived from the seed, so the import
 as duplicates; a cancellation already made answers 409 ALREADY_CANCELLED and is counted.
 """
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,7 @@ class LoadReport:
     rejections: Counter[str] = field(default_factory=Counter)
     cancelled: int = 0
     already_cancelled: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # by phase
 
     def lines(self) -> list[str]:
         rejected = ", ".join(f"{code} {n}" for code, n in self.rejections.most_common())
@@ -51,6 +53,7 @@ class LoadReport:
             f"visits: {self.visits_sent} sent, {self.accepted} stored, {self.duplicates} "
             f"duplicates, {self.rejected} rejected" + (f" ({rejected})" if rejected else ""),
             f"cancellations: {self.cancelled} made, {self.already_cancelled} already made",
+            "seconds: " + ", ".join(f"{phase} {t:.1f}" for phase, t in self.seconds.items()),
         ]
 
 
@@ -102,7 +105,9 @@ class GymLoader:
 
     def load(self, gym: SimulatedGym) -> LoadReport:
         report = LoadReport()
+        clock = time.perf_counter()
         ids = self.register(gym, report)
+        report.seconds["members"], clock = time.perf_counter() - clock, time.perf_counter()
         rows = visit_rows(gym, ids)
         report.visits_sent = len(rows)
         import_rows(
@@ -113,7 +118,9 @@ class GymLoader:
             timeout=self.job_timeout,
             progress=self.progress,
         )
+        report.seconds["visits"], clock = time.perf_counter() - clock, time.perf_counter()
         self.cancel(gym, ids, report)
+        report.seconds["cancellations"] = time.perf_counter() - clock
         return report
 
     def register(self, gym: SimulatedGym, report: LoadReport) -> list[int | None]:
