@@ -7,11 +7,12 @@ PROTOS := $(shell find proto -name '*.proto')
 GEN    := gen
 GEN_STAMP := $(GEN)/.stamp
 
-.PHONY: help venv proto up down status init test test-unit lint lock clean
+.PHONY: help venv proto up down status init seed test test-unit lint lock clean
 
 help:
 	@echo "make up      install, generate stubs, initialise the database, start every process"
 	@echo "make down    stop what 'make up' started"
+	@echo "make seed    write the simulated demo gym through the REST API (docs/simulator.md)"
 	@echo "make test    every test (unit, integration, end-to-end) against the real servers"
 	@echo "make proto   regenerate the gRPC stubs into $(GEN)/"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
@@ -39,8 +40,16 @@ init: proto
 	$(PY) -m frequenta_ops.preflight
 	$(PY) -m frequenta_db init
 
+# The demo gym (docs/simulator.md): `make up` seeds it only into a gym with no members.
+SEED_ARGS   ?= --members 3000 --months 15 --seed 42
+GATEWAY_URL ?= http://127.0.0.1:$${FREQUENTA_GATEWAY_PORT:-8000}
+
 up: init
 	$(PY) -m frequenta_ops.launcher up
+	$(PY) -m frequenta_sim seed --if-empty --api $(GATEWAY_URL) $(SEED_ARGS)
+
+seed: venv
+	$(PY) -m frequenta_sim seed --api $(GATEWAY_URL) $(SEED_ARGS)
 
 down:
 	@if [ -x $(PY) ]; then $(PY) -m frequenta_ops.launcher down; else echo "nothing to stop"; fi
