@@ -1,13 +1,19 @@
-"""Helpers of the relay tests: instants, outbox queries, and a TCP proxy that can cut every
-connection and refuse new ones (a broker outage as the relay sees it)."""
+"""Helpers of the relay tests: instants, outbox queries, what an idempotent consumer makes of
+the deliveries, and a TCP proxy that can cut every connection and refuse new ones (a broker
+outage as the relay sees it)."""
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from aio_pika.abc import AbstractIncomingMessage
 from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from frequenta.events.v1 import events_pb2 as ev
 
 
 def ago(**delta: float) -> datetime:
@@ -31,6 +37,57 @@ async def outbox_of(engine: AsyncEngine, member_ids: set[int]) -> list[tuple[str
             {"ids": sorted(member_ids)},
         )
         return [tuple(row) for row in rows]
+
+
+async def visit_ids_of(engine: AsyncEngine, member_ids: set[int]) -> list[int]:
+    """Ids of every stored visit of the members."""
+    async with engine.connect() as connection:
+        rows = await connection.scalars(
+            text(
+                "SELECT id FROM checkins WHERE aluno_id = ANY(CAST(:ids AS bigint[])) ORDER BY id"
+            ),
+            {"ids": sorted(member_ids)},
+        )
+        return list(rows)
+
+
+@dataclass
+class Inbox:
+    """A consumer idempotent on the message id (docs/events.md, "Consuming events"): each event
+    is applied the first time it arrives; later copies only count as duplicates."""
+
+    applied: dict[str, ev.EventEnvelope] = field(default_factory=dict)
+    duplicates: int = 0
+
+    @classmethod
+    def of(cls, messages: Iterable[AbstractIncomingMessage], member_ids: set[int]) -> "Inbox":
+        inbox = cls()
+        for message in messages:
+            envelope = ev.EventEnvelope.FromString(message.body)
+            if envelope.member_id not in member_ids:
+                continue
+            assert message.message_id == envelope.event_id, "message id = event id"
+            if message.message_id in inbox.applied:
+                inbox.duplicates += 1
+            else:
+                inbox.applied[message.message_id] = envelope
+        return inbox
+
+    def visit_ids(self) -> list[int]:
+        """The visits of the applied check-in events (one entry per event)."""
+        return [
+            e.check_in_recorded.visit_id
+            for e in self.applied.values()
+            if e.WhichOneof("payload") == "check_in_recorded"
+        ]
+
+    def in_member_order(self, outbox: list[tuple[str, int, bool]]) -> bool:
+        """Whether each member's events were first applied in outbox (commit) order."""
+        rank = {message_id: n for n, (message_id, _, _) in enumerate(outbox)}
+        by_member: dict[int, list[int]] = {}
+        for message_id, envelope in self.applied.items():
+            by_member.setdefault(envelope.member_id, []).append(rank[message_id])
+        return all(ranks == sorted(ranks) for ranks in by_member.values())
 
 
 class TcpProxy:
