@@ -19,6 +19,11 @@ POLL_INTERVAL = 0.5
 FINISHED = {"concluido", "falhou"}
 
 
+def progress_bar(total: int, desc: str, unit: str, show: bool) -> tqdm:
+    """A bar on a terminal only (tqdm's disable=None), never in a log file."""
+    return tqdm(total=total, desc=desc, unit=unit, disable=None if show else True)
+
+
 class Counts(Protocol):
     accepted: int
     duplicates: int
@@ -106,7 +111,7 @@ def import_rows(
     done: dict[str, int] = dict.fromkeys(jobs, 0)
     pending = list(jobs)
     deadline = time.monotonic() + timeout
-    with tqdm(total=len(rows), desc="visits", unit=" rows", disable=not progress) as bar:
+    with progress_bar(len(rows), "visits", " rows", progress) as bar:
         while pending:
             for job in list(pending):
                 job_status = status(client, job)

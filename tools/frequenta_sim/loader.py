@@ -18,11 +18,10 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
-from tqdm import tqdm
 
 from frequenta_sim import api
 from frequenta_sim.gym import SimulatedGym, SimulatedMember
-from frequenta_sim.importer import import_rows, visit_rows
+from frequenta_sim.importer import import_rows, progress_bar, visit_rows
 from frequenta_sim.params import GYM_TIMEZONE
 
 T = TypeVar("T")
@@ -78,7 +77,7 @@ def _parallel(
 ) -> list[Any]:
     with (
         ThreadPoolExecutor(max_workers=workers) as pool,
-        tqdm(total=total, desc=desc, unit=" ", disable=not bar) as progress,
+        progress_bar(total, desc, " ", bar) as progress,
     ):
         results = []
         for result in pool.map(work, items):
