@@ -4,6 +4,7 @@ idempotency keys, no visit at or after a cancellation, cancelling once."""
 
 import json
 import re
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ class FakeGateway:
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)  # "register", "import", "cancel" in order
     busy_answers: int = 0  # answer this many requests 503 first
+    lock: threading.Lock = field(default_factory=threading.Lock)  # the loader's threads
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -38,6 +40,10 @@ class FakeGateway:
         return httpx.Client(transport=self.transport(), base_url="http://gateway.test")
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            return self.answer(request)
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
         if self.busy_answers:
             self.busy_answers -= 1
             return httpx.Response(503, headers={"Retry-After": "0"})
