@@ -1,6 +1,9 @@
 """ONNX export: float32 input, plain probability tensor, and the same probabilities as
 scikit-learn within 1e-5 on every hold-out row, for the chosen model and for every candidate."""
 
+import subprocess
+import sys
+
 import numpy as np
 import onnx
 import pytest
@@ -50,3 +53,16 @@ def test_the_scorer_refuses_rows_it_cannot_score(trained):
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="finite"):
         scorer.risk(bad)
+
+
+def test_serving_needs_neither_scikit_learn_nor_skl2onnx():
+    code = (
+        "import sys\n"
+        "import frequenta_churn.ml.scoring, frequenta_churn.ml.features\n"
+        "import frequenta_churn.ml.explain, frequenta_churn.ml.schema\n"
+        "print(sorted(m for m in ('sklearn', 'skl2onnx') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -1,6 +1,6 @@
 """The whole training run, end to end, on a synthetic gym."""
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 from churn_synthetic import SAO_PAULO
@@ -38,6 +38,8 @@ def test_the_schema_survives_a_round_trip_through_plain_data(trained):
     schema = trained.schema
     assert schema.feature_names == FEATURE_NAMES
     assert ModelSchema.from_dict(schema.to_dict()) == schema
+    assert schema.matches_code()
+    assert not replace(schema, feature_schema_version=0).matches_code()
     assert 0 < schema.bands.medium < schema.bands.high < 1
 
 

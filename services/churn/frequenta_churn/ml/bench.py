@@ -20,8 +20,8 @@ import numpy as np
 from frequenta_churn.ml.explain import explain
 from frequenta_churn.ml.features import feature_matrix
 from frequenta_churn.ml.localtime import to_ms
-from frequenta_churn.ml.onnx_export import OnnxScorer
 from frequenta_churn.ml.records import MemberRecord, VisitRecord
+from frequenta_churn.ml.scoring import OnnxScorer
 from frequenta_churn.ml.training import GYM_TIMEZONE, train
 from frequenta_churn.ml.wording import RiskBand
 

@@ -25,6 +25,7 @@ from frequenta_churn.ml.onnx_export import (
     parity_max_diff,
 )
 from frequenta_churn.ml.records import NEVER, GymColumns, MemberRecord, VisitRecord
+from frequenta_churn.ml.schema import ModelSchema
 from frequenta_churn.ml.snapshots import (
     DEFAULT_HOLDOUT_FRACTION,
     DEFAULT_HORIZON_DAYS,
@@ -37,47 +38,13 @@ from frequenta_churn.ml.snapshots import (
 )
 from frequenta_churn.ml.wording import RiskBands
 
+__all__ = ["ModelSchema", "ParityError", "TrainingResult", "train", "train_columns"]
+
 GYM_TIMEZONE = ZoneInfo("America/Sao_Paulo")
 
 
 class ParityError(RuntimeError):
     """The ONNX model's probabilities differ from scikit-learn's beyond the tolerance."""
-
-
-@dataclass(frozen=True)
-class ModelSchema:
-    """What a serving process needs besides the ONNX bytes."""
-
-    feature_names: tuple[str, ...]
-    feature_descriptions: tuple[str, ...]
-    feature_schema_version: int
-    input_name: str
-    horizon_days: int
-    reference: Reference
-    bands: RiskBands
-
-    def to_dict(self) -> dict:
-        return {
-            "feature_names": list(self.feature_names),
-            "feature_descriptions": list(self.feature_descriptions),
-            "feature_schema_version": self.feature_schema_version,
-            "input_name": self.input_name,
-            "horizon_days": self.horizon_days,
-            "reference": self.reference.to_dict(),
-            "bands": {"medium": self.bands.medium, "high": self.bands.high},
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> "ModelSchema":
-        return cls(
-            feature_names=tuple(data["feature_names"]),
-            feature_descriptions=tuple(data["feature_descriptions"]),
-            feature_schema_version=int(data["feature_schema_version"]),
-            input_name=data["input_name"],
-            horizon_days=int(data["horizon_days"]),
-            reference=Reference.from_dict(data["reference"]),
-            bands=RiskBands(**data["bands"]),
-        )
 
 
 @dataclass(frozen=True)
