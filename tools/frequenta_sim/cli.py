@@ -49,8 +49,12 @@ def build(args: argparse.Namespace) -> tuple[SimulatedGym, float]:
 
 
 def seed(args: argparse.Namespace) -> int:
-    with httpx.Client(base_url=args.api, timeout=args.timeout) as client:
-        return seed_through(client, args)
+    try:
+        with httpx.Client(base_url=args.api, timeout=args.timeout) as client:
+            return seed_through(client, args)
+    except (api.ApiError, httpx.HTTPError, TimeoutError, RuntimeError) as error:
+        print(f"seeding {args.api} failed: {error}", file=sys.stderr)
+        return 1
 
 
 def seed_through(client: httpx.Client, args: argparse.Namespace) -> int:
