@@ -1,14 +1,20 @@
-"""The work message of a bulk import: one chunk of consecutive rows of one job, as compact JSON
+"""The work message of a bulk import: one chunk of rows of one job, as compact JSON
 (docs/bulk-imports.md, "Chunks"):
 
-    {"v": 1, "job": "<uuid>", "chunk": 0, "first_row": 1, "source": "importacao",
-     "rows": [[42, 1741601700000000, 1741606320000000, "catraca-01", "k-1"],
-              [43, 1741601760000000]]}
+    {"v": 1, "job": "<uuid>", "chunk": 0, "source": "importacao",
+     "rows": [[1, 42, 1741601700000000, 1741606320000000, "catraca-01", "k-1"],
+              [7, 42, 1741688160000000]]}
 
-Each row is ``[member_id, entry, exit, device_id, idempotency_key]``, instants as integer
-microseconds since 1970-01-01T00:00Z (``null`` when not given), trailing absent values left
-out. JSON keeps the body readable in the dead-letter queue; integers keep it small and exact.
-The AMQP message id is derived from the job id and the chunk number, the same on every resend.
+Each row is ``[row_number, member_id, entry, exit, device_id, idempotency_key]``: its 1-based
+number in the batch, then instants as integer microseconds since 1970-01-01T00:00Z (``null``
+when not given), trailing absent values left out. JSON keeps the body readable in the
+dead-letter queue; integers keep it small and exact.
+
+Chunks group the rows by member (a member's rows in batch order, in as few chunks as they
+fit): a chunk then locks few members, so workers rarely wait on each other; a member's rows
+are decided together, in batch order; and one event per member per chunk stays small in
+number whatever the order of the upload (a turnstile log is in time order). The AMQP message
+id is derived from the job id and the chunk number, the same on every resend.
 """
 
 import json
@@ -28,7 +34,7 @@ MESSAGE_TYPE = "checkins.import-chunk"
 
 
 # What a row's trailing values are when left out.
-_DEFAULTS: tuple[Any, ...] = (None, None, None, "", "")
+_DEFAULTS: tuple[Any, ...] = (None, None, None, None, "", "")
 
 
 class MalformedChunk(ValueError):
@@ -39,9 +45,9 @@ class MalformedChunk(ValueError):
 class Chunk:
     job_id: uuid.UUID
     number: int  # 0-based
-    first_row: int  # 1-based batch row number of rows[0]
     source: CheckInSource
-    rows: Sequence[RawRow]
+    # (1-based batch row number, row), by member then row number
+    rows: Sequence[tuple[int, RawRow]]
 
 
 def message_id(job_id: uuid.UUID, number: int) -> uuid.UUID:
@@ -51,19 +57,23 @@ def message_id(job_id: uuid.UUID, number: int) -> uuid.UUID:
 def split(
     job_id: uuid.UUID, source: CheckInSource, rows: Sequence[RawRow], size: int
 ) -> Iterator[Chunk]:
-    for number, start in enumerate(range(0, len(rows), size)):
-        yield Chunk(job_id, number, start + 1, source, rows[start : start + size])
+    """``rows`` in chunks of ``size``, grouped by member (in batch order within a member)."""
+    order = sorted(range(len(rows)), key=lambda index: rows[index].member_id)
+    for number, start in enumerate(range(0, len(order), size)):
+        numbered = [(index + 1, rows[index]) for index in order[start : start + size]]
+        yield Chunk(job_id, number, source, numbered)
 
 
-def _row(row: RawRow) -> list[Any]:
+def _row(row_number: int, row: RawRow) -> list[Any]:
     values: list[Any] = [
+        row_number,
         row.member_id,
         row.entered_us,
         row.exited_us,
         row.device_id,
         row.idempotency_key,
     ]
-    while len(values) > 1 and values[-1] in (None, ""):
+    while len(values) > 2 and values[-1] in (None, ""):
         values.pop()
     return values
 
@@ -73,9 +83,8 @@ def encode(chunk: Chunk) -> bytes:
         "v": VERSION,
         "job": str(chunk.job_id),
         "chunk": chunk.number,
-        "first_row": chunk.first_row,
         "source": chunk.source.value,
-        "rows": [_row(row) for row in chunk.rows],
+        "rows": [_row(number, row) for number, row in chunk.rows],
     }
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -94,16 +103,19 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
-def _raw_row(values: Any, index: int) -> RawRow:
-    if not isinstance(values, list) or not 1 <= len(values) <= 5:
-        raise MalformedChunk(f"row {index} must be a list of 1 to 5 values")
+def _numbered_row(values: Any, index: int) -> tuple[int, RawRow]:
+    if not isinstance(values, list) or not 2 <= len(values) <= 6:
+        raise MalformedChunk(f"row {index} must be a list of 2 to 6 values")
     padded = [*values, *_DEFAULTS[len(values) :]]
-    return RawRow(
-        member_id=_int(padded[0], f"row {index} member"),
-        entered_us=_int(padded[1], f"row {index} entry", optional=True),
-        exited_us=_int(padded[2], f"row {index} exit", optional=True),
-        device_id=_text(padded[3], f"row {index} device"),
-        idempotency_key=_text(padded[4], f"row {index} key"),
+    row_number = _int(padded[0], f"row {index} number")
+    if row_number < 1:
+        raise MalformedChunk(f"row {index} number must be 1 or more")
+    return row_number, RawRow(
+        member_id=_int(padded[1], f"row {index} member"),
+        entered_us=_int(padded[2], f"row {index} entry", optional=True),
+        exited_us=_int(padded[3], f"row {index} exit", optional=True),
+        device_id=_text(padded[4], f"row {index} device"),
+        idempotency_key=_text(padded[5], f"row {index} key"),
     )
 
 
@@ -120,8 +132,7 @@ def decode(body: bytes) -> Chunk:
     except ValueError as error:
         raise MalformedChunk(str(error)) from None
     number = _int(data.get("chunk"), "chunk")
-    first_row = _int(data.get("first_row"), "first_row")
     rows = data.get("rows")
-    if number < 0 or first_row < 1 or not isinstance(rows, list) or not rows:
-        raise MalformedChunk("chunk, first_row or rows out of range")
-    return Chunk(job_id, number, first_row, source, [_raw_row(v, i) for i, v in enumerate(rows)])
+    if number < 0 or not isinstance(rows, list) or not rows:
+        raise MalformedChunk("chunk or rows out of range")
+    return Chunk(job_id, number, source, [_numbered_row(v, i) for i, v in enumerate(rows)])

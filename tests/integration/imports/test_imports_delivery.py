@@ -2,6 +2,8 @@
 there; a redelivered chunk changes nothing; a malformed one ends in the dead-letter queue;
 a chunk that keeps failing fails its job."""
 
+import uuid
+
 import aio_pika
 import pytest
 from imports_support import (
@@ -16,6 +18,8 @@ from imports_support import (
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance import chunks
 from frequenta_attendance.bootstrap import gym_rules
+from frequenta_attendance.domain.batch import RawRow
+from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.handlers import imports
 from frequenta_attendance.ingest import ChunkHandler
 from frequenta_attendance.uow import SqlAlchemyUnitOfWork
@@ -109,13 +113,7 @@ async def test_a_chunk_that_fails_on_its_last_delivery_fails_its_job(
 
 async def test_a_chunk_of_an_unknown_job_is_a_permanent_failure(handler):
     body = chunks.encode(
-        chunks.Chunk(
-            chunks.uuid.uuid4(),
-            0,
-            1,
-            chunks.CheckInSource.IMPORT,
-            [chunks.RawRow(1, 1_700_000_000_000_000)],
-        )
+        chunks.Chunk(uuid.uuid4(), 0, CheckInSource.IMPORT, [(1, RawRow(1, 1_700_000_000_000_000))])
     )
     with pytest.raises(PermanentFailure, match="no import job"):
         await handler(delivery("m-1", body))

@@ -41,8 +41,9 @@ async def test_each_row_is_accepted_deduplicated_or_rejected_with_its_reason(
         pb.RecordCheckInRequest(member_id=bia.id, entered_at=ts(at(3)), exited_at=ts(at(3, -1)))
     )
     key = unique_key()
-    # Chunks of 4 rows, processed concurrently: rows that must see each other to be decided
-    # share a chunk (across chunks, the member's lock orders them, not the row numbers).
+    # Chunks of 4 rows grouped by member, processed concurrently: ana's 11 rows span three
+    # chunks, decided in batch order within each; across chunks the member's lock orders
+    # them, so only pairs whose outcome does not depend on that order straddle chunks.
     rows = [
         row(ana.id, at(20), at(20, -1), key=key, device="catraca-01"),  # 1
         row(ana.id, at(20), at(20, -1), key=key),  # 2 same key, same visit: duplicate

@@ -115,9 +115,7 @@ def test_without_a_key_the_member_and_entry_instant_deduplicate() -> None:
     assert outcome(plan(rows, stored)) == ([3], [1, 2], [])
 
 
-def test_a_keyed_row_at_a_stored_entry_of_another_key_overlaps_as_a_single_check_in_would() -> (
-    None
-):
+def test_a_keyed_row_at_a_stored_entry_of_another_key_overlaps_as_a_single_check_in_would() -> None:
     stored = Stored(100, 7, NOW - 2 * DAY, NOW - 2 * DAY + H, idempotency_key="k1")
     assert outcome(plan([row(1, NOW - 2 * DAY, key="k2")], stored)) == (
         [],

@@ -33,8 +33,7 @@ def raw(member_id: int = 7, entered: datetime | None = NOW - 3 * H, **fields: ob
 
 def test_a_valid_row_is_cleaned_and_keeps_its_batch_row_number() -> None:
     passed, rejected = check_rows(
-        [raw(exited=NOW - 2 * H, device_id=" catraca-01 ", idempotency_key=" k ")],
-        first_row=1001,
+        [(1001, raw(exited=NOW - 2 * H, device_id=" catraca-01 ", idempotency_key=" k "))],
         now=NOW,
         rules=RULES,
     )
@@ -68,7 +67,7 @@ def test_a_valid_row_is_cleaned_and_keeps_its_batch_row_number() -> None:
 def test_a_row_breaking_a_single_check_in_rule_is_rejected_with_its_code(
     row: RawRow, code: str
 ) -> None:
-    passed, rejected = check_rows([row], first_row=5, now=NOW, rules=RULES)
+    passed, rejected = check_rows([(5, row)], now=NOW, rules=RULES)
     assert passed == []
     assert [(r.row_number, r.code) for r in rejected] == [(5, code)]
     assert rejected[0].message
@@ -76,13 +75,13 @@ def test_a_row_breaking_a_single_check_in_rule_is_rejected_with_its_code(
 
 def test_an_instant_out_of_any_calendar_is_rejected_not_raised() -> None:
     row = RawRow(member_id=7, entered_us=2**62, exited_us=None)
-    passed, rejected = check_rows([row], first_row=1, now=NOW, rules=RULES)
+    passed, rejected = check_rows([(1, row)], now=NOW, rules=RULES)
     assert passed == []
     assert rejected[0].code == "VALIDATION_ERROR"
 
 
 def test_good_and_bad_rows_are_told_apart_in_order() -> None:
     rows = [raw(member_id=1), raw(member_id=0), raw(member_id=3), raw(entered=None)]
-    passed, rejected = check_rows(rows, first_row=11, now=NOW, rules=RULES)
+    passed, rejected = check_rows(enumerate(rows, start=11), now=NOW, rules=RULES)
     assert [row.row_number for row in passed] == [11, 13]
     assert [r.row_number for r in rejected] == [12, 14]

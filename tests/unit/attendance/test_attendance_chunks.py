@@ -1,5 +1,6 @@
-"""The work message of a bulk import: a chunk of rows as compact JSON, read back exactly; anything
-else is refused as malformed (and dead-lettered by the worker)."""
+"""The work message of a bulk import: a chunk of rows (grouped by member, each with its batch
+row number) as compact JSON, read back exactly; anything else is refused as malformed (and
+dead-lettered by the worker)."""
 
 import json
 import uuid
@@ -12,35 +13,44 @@ from frequenta_attendance.domain.enums import CheckInSource
 
 JOB = uuid.UUID("1b4e28ba-2fa1-41d2-883f-0016d3cca427")
 ROWS = [
-    RawRow(42, 1_741_601_700_000_000, 1_741_606_320_000_000, "catraca-01", "k-1"),
-    RawRow(43, 1_741_601_760_000_000),
-    RawRow(44, None, None, "", "only-a-key"),
-    RawRow(-1, 5, None, "ção", ""),
+    (1, RawRow(42, 1_741_601_700_000_000, 1_741_606_320_000_000, "catraca-01", "k-1")),
+    (2, RawRow(43, 1_741_601_760_000_000)),
+    (3, RawRow(44, None, None, "", "only-a-key")),
+    (4, RawRow(-1, 5, None, "ção", "")),
 ]
 
 
-def test_split_keeps_consecutive_rows_and_their_batch_row_numbers() -> None:
-    rows = [RawRow(n, n) for n in range(1, 2501)]
-    parts = list(chunks.split(JOB, CheckInSource.IMPORT, rows, 1000))
-    assert [(c.number, c.first_row, len(c.rows)) for c in parts] == [
-        (0, 1, 1000),
-        (1, 1001, 1000),
-        (2, 2001, 500),
+def test_split_groups_rows_by_member_keeping_batch_order_and_row_numbers() -> None:
+    # A turnstile log: entries in time order, members interleaved.
+    rows = [RawRow(member_id=10 + n % 3, entered_us=n) for n in range(7)]
+    parts = list(chunks.split(JOB, CheckInSource.IMPORT, rows, 3))
+    assert [c.number for c in parts] == [0, 1, 2]
+    assert [[(n, r.member_id) for n, r in c.rows] for c in parts] == [
+        [(1, 10), (4, 10), (7, 10)],
+        [(2, 11), (5, 11), (3, 12)],
+        [(6, 12)],
     ]
-    assert parts[2].rows[0].member_id == 2001
+    assert all(rows[n - 1] is row for c in parts for n, row in c.rows)
+
+
+def test_every_row_is_in_exactly_one_chunk() -> None:
+    rows = [RawRow(member_id=(n * 7919) % 101, entered_us=n) for n in range(2500)]
+    parts = list(chunks.split(JOB, CheckInSource.IMPORT, rows, 1000))
+    assert [len(c.rows) for c in parts] == [1000, 1000, 500]
+    assert sorted(n for c in parts for n, _ in c.rows) == list(range(1, 2501))
 
 
 def test_a_chunk_survives_the_round_trip() -> None:
-    chunk = chunks.Chunk(JOB, 3, 3001, CheckInSource.TURNSTILE, ROWS)
+    chunk = chunks.Chunk(JOB, 3, CheckInSource.TURNSTILE, ROWS)
     assert chunks.decode(chunks.encode(chunk)) == chunk
 
 
 def test_the_body_is_compact_with_trailing_absent_values_left_out() -> None:
-    body = chunks.encode(chunks.Chunk(JOB, 0, 1, CheckInSource.IMPORT, ROWS[:2]))
+    body = chunks.encode(chunks.Chunk(JOB, 0, CheckInSource.IMPORT, ROWS[:2]))
     assert b" " not in body
     assert json.loads(body)["rows"] == [
-        [42, 1_741_601_700_000_000, 1_741_606_320_000_000, "catraca-01", "k-1"],
-        [43, 1_741_601_760_000_000],
+        [1, 42, 1_741_601_700_000_000, 1_741_606_320_000_000, "catraca-01", "k-1"],
+        [2, 43, 1_741_601_760_000_000],
     ]
 
 
@@ -51,7 +61,7 @@ def test_message_ids_are_the_same_for_the_same_chunk_and_differ_between_chunks()
 
 
 def _body(**changes: object) -> bytes:
-    body = json.loads(chunks.encode(chunks.Chunk(JOB, 0, 1, CheckInSource.IMPORT, ROWS)))
+    body = json.loads(chunks.encode(chunks.Chunk(JOB, 0, CheckInSource.IMPORT, ROWS)))
     body.update(changes)
     return json.dumps(body).encode()
 
@@ -66,13 +76,14 @@ def _body(**changes: object) -> bytes:
         _body(job="not-a-uuid"),
         _body(source="janela"),
         _body(chunk=-1),
-        _body(first_row=0),
         _body(rows=[]),
-        _body(rows=[["42", 1]]),
-        _body(rows=[[42, 1.5]]),
-        _body(rows=[[True, 1]]),
-        _body(rows=[[42, 1, None, 7]]),
-        _body(rows=[[42, 1, None, "", "", "extra"]]),
+        _body(rows=[[1]]),
+        _body(rows=[[0, 42, 1]]),
+        _body(rows=[[1, "42", 1]]),
+        _body(rows=[[1, 42, 1.5]]),
+        _body(rows=[[1, True, 1]]),
+        _body(rows=[[1, 42, 1, None, 7]]),
+        _body(rows=[[1, 42, 1, None, "", "", "extra"]]),
         _body(rows="nope"),
     ],
 )

@@ -1,7 +1,7 @@
 """Bulk imports of check-ins (docs/bulk-imports.md): the job's states, the rows as they travel
 and as they are decided, and the outcome of one row.
 
-A batch is cut into chunks of consecutive rows; each row keeps its 1-based number in the
+A batch is cut into chunks of rows grouped by member; each row keeps its 1-based number in the
 original batch, which is what rejections report.
 """
 

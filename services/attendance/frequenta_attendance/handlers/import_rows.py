@@ -37,14 +37,13 @@ def check_row(raw: RawRow, row_number: int, *, now: datetime, rules: GymRules) -
 
 
 def check_rows(
-    raws: Iterable[RawRow], *, first_row: int, now: datetime, rules: GymRules
+    rows: Iterable[tuple[int, RawRow]], *, now: datetime, rules: GymRules
 ) -> tuple[list[ImportRow], list[Rejection]]:
-    """The rows that pass their own checks, and the rejections of the others; ``first_row`` is
-    the batch row number of the first one."""
+    """The rows (with their batch row numbers) that pass their own checks, and the
+    rejections of the others."""
     passed: list[ImportRow] = []
     rejected: list[Rejection] = []
-    for offset, raw in enumerate(raws):
-        row_number = first_row + offset
+    for row_number, raw in rows:
         try:
             passed.append(check_row(raw, row_number, now=now, rules=rules))
         except DomainError as error:

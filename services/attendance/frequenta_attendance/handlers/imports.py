@@ -27,7 +27,6 @@ from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.domain.rules import GymRules
 from frequenta_attendance.handlers.import_rows import check_rows
 from frequenta_attendance.import_repository import ChunkCounts, Job, NewJob, StoredVisit
-from frequenta_attendance.models import Visit
 from frequenta_attendance.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -104,8 +103,9 @@ async def process_chunk(
     *, uow: UnitOfWork, clock: Clock, rules: GymRules, chunk: chunks.Chunk
 ) -> ChunkOutcome:
     started_at = clock()
+    # In batch order: when rows of one chunk conflict, the earlier row wins.
     passed, rejections = check_rows(
-        chunk.rows, first_row=chunk.first_row, now=started_at, rules=rules
+        sorted(chunk.rows, key=lambda numbered: numbered[0]), now=started_at, rules=rules
     )
     async with uow:
         if await uow.imports.job_state(chunk.job_id) is None:
@@ -133,7 +133,7 @@ async def process_chunk(
             lost_duplicates, lost_rejections = await _decide_lost(uow, lost)
             duplicates += lost_duplicates
             rejections += lost_rejections
-        _add_events(uow, chunk, plan.accepted, inserted)
+        await _add_events(uow, chunk, plan.accepted, inserted)
         counts = ChunkCounts(
             processed=len(chunk.rows),
             accepted=len(inserted),
@@ -219,27 +219,41 @@ async def _decide_lost(uow: UnitOfWork, lost: Sequence[ImportRow]) -> tuple[int,
     return duplicates, rejections
 
 
-def _add_events(
+@dataclass(frozen=True, slots=True)
+class _Imported:
+    """A visit this chunk stored, as its event tells it."""
+
+    id: int
+    member_id: int
+    entered_at: datetime
+    exited_at: datetime | None
+    source: CheckInSource
+    device_id: str | None
+
+
+async def _add_events(
     uow: UnitOfWork,
     chunk: chunks.Chunk,
     accepted: Sequence[ImportRow],
     inserted: Sequence[StoredVisit],
 ) -> None:
     """One ``checkins.imported`` event per member of the visits this chunk stored."""
-    rows = {(row.member_id, row.entered_at): row for row in accepted}
-    by_member: defaultdict[int, list[Visit]] = defaultdict(list)
+    devices = {(row.member_id, row.entered_at): row.device_id for row in accepted}
+    by_member: defaultdict[int, list[_Imported]] = defaultdict(list)
     for stored in inserted:
-        row = rows[(stored.member_id, stored.entered_at)]
         by_member[stored.member_id].append(
-            Visit(
-                id=stored.id,
-                member_id=stored.member_id,
-                entered_at=stored.entered_at,
-                exited_at=stored.exited_at,
-                source=chunk.source,
-                device_id=row.device_id,
-                idempotency_key=row.idempotency_key,
+            _Imported(
+                stored.id,
+                stored.member_id,
+                stored.entered_at,
+                stored.exited_at,
+                chunk.source,
+                devices[(stored.member_id, stored.entered_at)],
             )
         )
-    for member_id in sorted(by_member):
-        uow.outbox.add(events.checkins_imported(member_id, by_member[member_id], chunk.job_id))
+    await uow.outbox.add_many(
+        [
+            events.checkins_imported(member_id, by_member[member_id], chunk.job_id)
+            for member_id in sorted(by_member)
+        ]
+    )
