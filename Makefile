@@ -7,13 +7,14 @@ PROTOS := $(shell find proto -name '*.proto')
 GEN    := gen
 GEN_STAMP := $(GEN)/.stamp
 
-.PHONY: help venv proto up down status init seed test test-unit lint lock clean
+.PHONY: help venv proto up down status init seed test test-unit lint lock clean bench
 
 help:
 	@echo "make up      install, generate stubs, initialise the database, start every process"
 	@echo "make down    stop what 'make up' started"
 	@echo "make seed    write the simulated demo gym through the REST API (docs/simulator.md)"
 	@echo "make test    every test (unit, integration, end-to-end) against the real servers"
+	@echo "make bench   performance figures on the local servers (bench/)"
 	@echo "make proto   regenerate the gRPC stubs into $(GEN)/"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
 
@@ -60,6 +61,13 @@ status: venv
 test: proto lint
 	$(PY) -m frequenta_ops.preflight
 	$(PY) -m pytest
+
+# Bulk ingestion end to end (POST to events published) for 100,000 and 1,000,000 rows, next
+# to the raw COPY rate of the same rows; each run prints its table.
+bench: proto
+	$(PY) -m frequenta_ops.preflight
+	$(PY) bench/bulk_ingest.py --rows 100000
+	$(PY) bench/bulk_ingest.py --rows 100000 --batches 10
 
 test-unit: proto
 	$(PY) -m pytest tests/unit
