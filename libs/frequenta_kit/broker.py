@@ -6,9 +6,12 @@ Topology (names under a namespace, ``frequenta`` by default, so test runs can ha
 - ``<ns>.work``: durable direct exchange of work messages; the routing key is the queue's name.
 - each work queue ``<ns>.<name>``: a quorum queue with a delivery limit; a message redelivered
   more often than that, or rejected, goes through ``<ns>.dead`` to ``<ns>.<name>.dead``.
+- each event queue ``<ns>.<name>``: a consumer's own queue of domain events, bound to
+  ``<ns>.events`` for the event types it wants, with the same delivery limit and dead letters.
 """
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import aio_pika
@@ -94,11 +97,11 @@ async def declare_work_exchange(channel: AbstractChannel, topology: Topology) ->
     )
 
 
-async def declare_work_queue(
+async def _declare_dead_lettered_queue(
     channel: AbstractChannel, topology: Topology, name: str
 ) -> AbstractQueue:
-    """The work queue ``name`` bound to the work exchange, with its dead-letter queue."""
-    work = await declare_work_exchange(channel, topology)
+    """The quorum queue ``<ns>.<name>`` with the topology's delivery limit, whose dead letters
+    go through ``<ns>.dead`` to ``<ns>.<name>.dead`` (declared here too)."""
     dead = await channel.declare_exchange(
         topology.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
     )
@@ -106,7 +109,7 @@ async def declare_work_queue(
         topology.dead_letter_queue(name), durable=True, arguments={"x-queue-type": "quorum"}
     )
     await dead_queue.bind(dead, routing_key=topology.queue(name))
-    queue = await channel.declare_queue(
+    return await channel.declare_queue(
         topology.queue(name),
         durable=True,
         arguments={
@@ -116,5 +119,44 @@ async def declare_work_queue(
             "x-dead-letter-routing-key": topology.queue(name),
         },
     )
+
+
+async def declare_work_queue(
+    channel: AbstractChannel, topology: Topology, name: str
+) -> AbstractQueue:
+    """The work queue ``name`` bound to the work exchange, with its dead-letter queue."""
+    work = await declare_work_exchange(channel, topology)
+    queue = await _declare_dead_lettered_queue(channel, topology, name)
     await queue.bind(work, routing_key=topology.queue(name))
     return queue
+
+
+async def declare_event_queue(
+    channel: AbstractChannel, topology: Topology, name: str, routing_keys: Sequence[str]
+) -> AbstractQueue:
+    """A consumer's durable queue of domain events ``name``, bound to the events exchange for
+    each of ``routing_keys`` (event types, or topic patterns such as ``member.*``), with its
+    dead-letter queue and delivery limit like a work queue. Events published from the moment
+    it is bound wait in it, whether or not its consumer runs."""
+    if not routing_keys:
+        raise ValueError(f"event queue {name!r} needs at least one routing key")
+    events = await declare_events_exchange(channel, topology)
+    queue = await _declare_dead_lettered_queue(channel, topology, name)
+    for key in routing_keys:
+        await queue.bind(events, routing_key=key)
+    return queue
+
+
+# How a consumer declares (and binds) the queue it consumes: a work queue by default, or
+# ``event_queue(...)`` for a queue of domain events.
+QueueDeclaration = Callable[[AbstractChannel, Topology, str], Awaitable[AbstractQueue]]
+
+
+def event_queue(routing_keys: Sequence[str]) -> QueueDeclaration:
+    """The declaration of an event queue bound for ``routing_keys`` (see declare_event_queue)."""
+    keys = tuple(routing_keys)
+
+    async def declare(channel: AbstractChannel, topology: Topology, name: str) -> AbstractQueue:
+        return await declare_event_queue(channel, topology, name, keys)
+
+    return declare

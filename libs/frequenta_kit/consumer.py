@@ -1,4 +1,5 @@
-"""A competing consumer of one work queue, the same for every kind of job.
+"""A competing consumer of one queue, the same for every kind of job: a work queue by default,
+or a consumer's own queue of domain events (``declare_queue=event_queue([...])``).
 
 - The queue (and its dead-letter queue) is declared as :mod:`frequenta_kit.broker` says.
 - ``prefetch`` bounds the messages in flight per consumer; run more processes to scale out.
@@ -21,7 +22,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 
-from frequenta_kit.broker import Topology, connect, declare_work_queue
+from frequenta_kit.broker import QueueDeclaration, Topology, connect, declare_work_queue
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class WorkConsumer:
     queue: str
     handler: Handler
     prefetch: int = 8
+    # Declares (and binds) the queue: a work queue unless told otherwise (broker.event_queue).
+    declare_queue: QueueDeclaration = declare_work_queue
     _connection: AbstractRobustConnection | None = field(default=None, init=False)
     _channel: AbstractChannel | None = field(default=None, init=False)
     _in_flight: set[asyncio.Task[None]] = field(default_factory=set, init=False)
@@ -62,7 +65,7 @@ class WorkConsumer:
         self._connection = await connect(self.url)
         self._channel = await self._connection.channel(publisher_confirms=True)
         await self._channel.set_qos(prefetch_count=self.prefetch)
-        queue = await declare_work_queue(self._channel, self.topology, self.queue)
+        queue = await self.declare_queue(self._channel, self.topology, self.queue)
         self._queue = queue
         self._consumer_tag = await queue.consume(self._on_message)
         log.info("consuming %s (prefetch %d)", self.topology.queue(self.queue), self.prefetch)
