@@ -9,10 +9,16 @@ or a consumer's own queue of domain events (``declare_queue=event_queue([...])``
   with the reason in the ``x-frequenta-error`` header. Any other exception requeues it; on its
   last allowed delivery it is dead-lettered the same way, with the exception as the reason (the
   quorum queue's own delivery limit is the backstop).
+- A handler raising :class:`~frequenta_kit.errors.Unavailable` (something it needs, such as its
+  database, is away for now) is called again in place, holding the delivery, after pauses
+  doubling from 0.5 s to 10 s, for up to ``unavailable_patience`` seconds: an outage of that
+  length (a database restart) spends no delivery and dead-letters nothing. After that, or when
+  the consumer stops, the message is requeued like any failure.
 - The connection is robust: after a broker restart the consumer comes back by itself.
 """
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -23,10 +29,12 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 
 from frequenta_kit.broker import QueueDeclaration, Topology, connect, declare_work_queue
+from frequenta_kit.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
 ERROR_HEADER = "x-frequenta-error"
+FIRST_PAUSE, MAX_PAUSE = 0.5, 10.0
 
 
 class PermanentFailure(Exception):
@@ -56,6 +64,9 @@ class WorkConsumer:
     prefetch: int = 8
     # Declares (and binds) the queue: a work queue unless told otherwise (broker.event_queue).
     declare_queue: QueueDeclaration = declare_work_queue
+    # How long a handler answering Unavailable is retried in place before the message is requeued.
+    unavailable_patience: float = 120.0
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _connection: AbstractRobustConnection | None = field(default=None, init=False)
     _channel: AbstractChannel | None = field(default=None, init=False)
     _in_flight: set[asyncio.Task[None]] = field(default_factory=set, init=False)
@@ -71,7 +82,9 @@ class WorkConsumer:
         log.info("consuming %s (prefetch %d)", self.topology.queue(self.queue), self.prefetch)
 
     async def stop(self, grace: float = 30.0) -> None:
-        """Stop taking messages, let the ones in flight finish (up to ``grace``), disconnect."""
+        """Stop taking messages, let the ones in flight finish (up to ``grace``), disconnect.
+        One waiting for a dependency to come back is requeued instead."""
+        self._stopping.set()
         if self._consumer_tag is not None:
             await self._queue.cancel(self._consumer_tag)
             self._consumer_tag = None
@@ -100,7 +113,7 @@ class WorkConsumer:
             delivery_count=int(headers.get("x-delivery-count", 0) or 0),
         )
         try:
-            await self.handler(work)
+            await self._handle(work)
         except PermanentFailure as failure:
             await self._dead_letter(message, f"permanent: {failure}")
         except Exception as error:
@@ -116,6 +129,24 @@ class WorkConsumer:
                 await message.nack(requeue=True)
         else:
             await message.ack()
+
+    async def _handle(self, work: WorkMessage) -> None:
+        """The handler, called again while it answers Unavailable (within the patience)."""
+        pause, waited = FIRST_PAUSE, 0.0
+        while True:
+            try:
+                await self.handler(work)
+                return
+            except Unavailable as error:
+                if self._stopping.is_set() or waited + pause > self.unavailable_patience:
+                    raise
+                log.warning(
+                    "message %s waits: %s; trying again in %.1fs", work.message_id, error, pause
+                )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), pause)
+            waited += pause
+            pause = min(pause * 2, MAX_PAUSE)
 
     async def _dead_letter(self, message: AbstractIncomingMessage, reason: str) -> None:
         """Publish a copy with the reason to the dead-letter queue (confirmed), then ack."""

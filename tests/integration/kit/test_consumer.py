@@ -16,6 +16,7 @@ from frequenta_kit.consumer import (
     WorkMessage,
     queue_depths,
 )
+from frequenta_kit.errors import Unavailable
 
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 QUEUE = "jobs"
@@ -98,6 +99,52 @@ async def test_a_transient_failure_is_retried(channel, topology, poll) -> None:
     finally:
         await worker.stop()
     assert deliveries == [0, 1]
+
+
+async def test_a_dependency_away_for_a_while_costs_no_delivery(channel, topology, poll) -> None:
+    """Unavailable (e.g. the database restarting) is retried in place, more times than the
+    delivery limit allows, on the same delivery: nothing is requeued or dead-lettered."""
+    deliveries: list[int] = []
+
+    async def handler(message: WorkMessage) -> None:
+        deliveries.append(message.delivery_count)
+        if len(deliveries) <= topology.delivery_limit:
+            raise Unavailable("DATABASE_UNAVAILABLE", "the database cannot be reached")
+
+    worker = consumer(topology, handler)
+    worker_pauses = 0.5 + 1 + 2  # the first three pauses
+    await worker.start()
+    try:
+        await publish(channel, topology, b"wait for the database")
+
+        async def handled() -> bool:
+            return len(deliveries) == topology.delivery_limit + 1
+
+        await poll(handled, within=worker_pauses + 10)
+        assert await queue_depths(channel, topology, QUEUE) == (0, 0)
+    finally:
+        await worker.stop()
+    assert deliveries == [0] * (topology.delivery_limit + 1)
+
+
+async def test_stop_requeues_a_message_waiting_for_a_dependency(channel, topology, poll) -> None:
+    waiting = asyncio.Event()
+
+    async def handler(message: WorkMessage) -> None:
+        waiting.set()
+        raise Unavailable("DATABASE_UNAVAILABLE", "the database cannot be reached")
+
+    worker = consumer(topology, handler)
+    await worker.start()
+    await publish(channel, topology, b"still waiting")
+    await asyncio.wait_for(waiting.wait(), 10)
+    async with asyncio.timeout(5):  # no waiting out the pauses or the grace
+        await worker.stop(grace=30)
+
+    async def back_in_the_queue() -> bool:
+        return await queue_depths(channel, topology, QUEUE) == (1, 0)
+
+    await poll(back_in_the_queue, within=10)
 
 
 async def test_a_permanent_failure_goes_to_the_dead_letter_queue_with_its_reason(
