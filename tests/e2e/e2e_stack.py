@@ -1,0 +1,120 @@
+"""The real processes of the Procfile (attendance, its relay, workers, scheduler, churn, gateway)
+on free ports, over databases of their own, started by the project's launcher: the session's
+stack (conftest.py) and the stacks a test needs for itself (e.g. to restart PostgreSQL under
+them) are made the same way."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import make_url
+
+from frequenta_kit.database import drop_database
+from frequenta_ops.launcher import Launcher
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_URL = os.environ.get(
+    "FREQUENTA_E2E_SERVER_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(base_url: str, timeout: float = 30.0) -> None:
+    """Poll /readyz with a deadline (both gRPC services SERVING behind the gateway)."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(f"{base_url}/readyz", timeout=2)
+            if response.status_code == 200:
+                return
+            last = response.text
+        except httpx.HTTPError as error:
+            last = repr(error)
+        time.sleep(0.2)
+    raise RuntimeError(f"gateway not ready after {timeout:.0f}s: {last}")
+
+
+def report_logs(request: pytest.FixtureRequest, launcher: Launcher) -> None:
+    """After failures, show the end of each process's log (server-side tracebacks)."""
+    if not request.session.testsfailed:
+        return
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for name in launcher.processes:
+            reporter.write_line(launcher.tail(name, lines=60))
+
+
+@dataclass(frozen=True)
+class Stack:
+    base_url: str
+    launcher: Launcher
+    attendance_database_url: str
+    churn_database_url: str
+    rabbitmq_url: str
+    broker_namespace: str
+
+
+@contextmanager
+def launch_stack(
+    request: pytest.FixtureRequest,
+    run_dir: Path,
+    rabbitmq_url: str,
+    *,
+    server_url: str = SERVER_URL,
+    **settings: str,
+) -> Iterator[Stack]:
+    """Every process of the Procfile, over fresh databases on ``server_url`` (dropped
+    afterwards) and a broker namespace of their own; ``settings`` adds FREQUENTA_* variables
+    (``relay_poll_interval_seconds="0.2"``)."""
+    suffix = uuid.uuid4().hex[:8]
+    attendance_db = make_url(server_url).set(database=f"frequenta_e2e_{suffix}")
+    churn_db = make_url(server_url).set(database=f"frequenta_e2e_churn_{suffix}")
+    attendance_port, churn_port, gateway_port = free_port(), free_port(), free_port()
+    urls = [url.render_as_string(hide_password=False) for url in (attendance_db, churn_db)]
+    env = dict(
+        os.environ,
+        FREQUENTA_ATTENDANCE_DATABASE_URL=urls[0],
+        FREQUENTA_CHURN_DATABASE_URL=urls[1],
+        FREQUENTA_ATTENDANCE_GRPC_PORT=str(attendance_port),
+        FREQUENTA_CHURN_GRPC_PORT=str(churn_port),
+        FREQUENTA_ATTENDANCE_ADDRESS=f"127.0.0.1:{attendance_port}",
+        FREQUENTA_CHURN_ADDRESS=f"127.0.0.1:{churn_port}",
+        FREQUENTA_GATEWAY_PORT=str(gateway_port),
+        FREQUENTA_RABBITMQ_URL=rabbitmq_url,
+        FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
+        **{f"FREQUENTA_{name.upper()}": value for name, value in settings.items()},
+    )
+    launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "frequenta_db", "init"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            timeout=120,
+        )
+        launcher.up(timeout=60)
+        base_url = f"http://127.0.0.1:{gateway_port}"
+        wait_until_ready(base_url)
+        yield Stack(base_url, launcher, *urls, rabbitmq_url, env["FREQUENTA_BROKER_NAMESPACE"])
+    finally:
+        launcher.down()
+        report_logs(request, launcher)
+        for url in urls:
+            asyncio.run(drop_database(url))
