@@ -1,5 +1,5 @@
-"""Shared by every test layer: markers from the folder a test lives in, and polling with a
-deadline (never a bare sleep)."""
+"""Shared by every test layer: markers from the folder a test lives in, the disruptive tests
+moved to the end of the session, and polling with a deadline (never a bare sleep)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
@@ -17,6 +17,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
         elif "e2e" in parts:
             item.add_marker(pytest.mark.e2e)
+    # A test that stops a server (PostgreSQL) runs after every other one, so none of them meets
+    # the outage; the session's fixtures that outlive it (engines with pool_pre_ping, processes
+    # that reconnect) only tear down afterwards. Tests run one at a time in a session.
+    items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
 
 
 async def eventually(
