@@ -8,33 +8,28 @@ its event in the outbox, and the relay has published them all. The workers, whos
 meanwhile (the scheduler ticks every half second and queues the reports of the past month), wait
 for the database instead of dead-lettering them.
 
-DISRUPTIVE: it stops the PostgreSQL server other tests use, so it runs last in the session
-(tests/conftest.py) and always starts the server again. The server and how it is stopped and
-started can be changed, e.g. to a private one while developing:
-    FREQUENTA_DISRUPTIVE_SERVER_URL=postgresql+asyncpg://postgres@127.0.0.1:5499/postgres
-    FREQUENTA_TEST_PG_CTL="su postgres -c 'pg_ctl -D /tmp/pg/data -l /tmp/pg/log -w {action}'"
-(``{action}`` is ``stop`` or ``start``). By default: the machine's cluster, through
-``pg_ctlcluster --skip-systemctl-redirect <version> main stop|start`` (stop is "fast").
+DISRUPTIVE (marker): it stops a PostgreSQL server for a few seconds, so it runs last in the
+session (tests/conftest.py) and always starts the server again. By default the server is a
+throwaway one of the test's own (e2e_postgres.py), which no other run on the machine uses;
+FREQUENTA_DISRUPTIVE_PG=cluster restarts the machine's cluster instead (pg_ctlcluster), which
+every run using it at that moment will notice.
 """
 
 import asyncio
-import os
-import shlex
-import shutil
-import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
 import pytest
-from e2e_stack import SERVER_URL, Stack, launch_stack
+from e2e_postgres import PostgresServer, disruptable_server
+from e2e_stack import Stack, launch_stack
 from e2e_support import ago
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, text
 
 from frequenta.events.v1 import events_pb2 as ev
 from frequenta_attendance import chunks
@@ -45,8 +40,6 @@ from frequenta_kit.database import sync_url
 
 pytestmark = [pytest.mark.disruptive, pytest.mark.timeout(300)]
 
-DISRUPTED_URL = os.environ.get("FREQUENTA_DISRUPTIVE_SERVER_URL", SERVER_URL)
-PG_CTL = os.environ.get("FREQUENTA_TEST_PG_CTL", "")
 CLIENTS = 4
 MEMBERS_PER_CLIENT = 2
 STANDARD_ERRORS = {503, 504}
@@ -64,33 +57,6 @@ def wait_for(probe: Callable[[], T], *, within: float, what: str) -> T:
             raise AssertionError(f"timed out after {within:g}s waiting for {what}")
         time.sleep(0.05)
     return result
-
-
-# -- the server --------------------------------------------------------------------------------
-
-
-def pg_ctl_command(action: str) -> list[str]:
-    if PG_CTL:
-        return shlex.split(PG_CTL.format(action=action))
-    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
-    if shutil.which("pg_ctlcluster") is None or not versions:
-        pytest.skip("needs pg_ctlcluster (or FREQUENTA_TEST_PG_CTL) to stop PostgreSQL")
-    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", action]
-
-
-def pg_ctl(action: str) -> None:
-    done = subprocess.run(pg_ctl_command(action), capture_output=True, text=True, timeout=120)
-    # pg_ctlcluster answers 2 to "start" when the server is already up.
-    if done.returncode not in (0, 2 if action == "start" else 0):
-        raise AssertionError(f"PostgreSQL {action} failed: {done.stdout}{done.stderr}")
-
-
-def pg_ready() -> bool:
-    url = make_url(DISRUPTED_URL)
-    host, port = url.host or "127.0.0.1", str(url.port or 5432)
-    user = ["-U", url.username] if url.username else []
-    done = subprocess.run(["pg_isready", "-q", "-h", host, "-p", port, *user], timeout=10)
-    return done.returncode == 0
 
 
 # -- the load ------------------------------------------------------------------------------------
@@ -241,12 +207,18 @@ def dead_letters(stack: Stack) -> dict[str, int]:
 
 
 @pytest.fixture
-def own_stack(request, tmp_path: Path, rabbitmq_url: str):
+def postgres() -> Iterator[PostgresServer]:
+    with disruptable_server() as server:
+        yield server
+
+
+@pytest.fixture
+def own_stack(request, tmp_path: Path, rabbitmq_url: str, postgres: PostgresServer):
     with launch_stack(
         request,
         tmp_path / "run",
         rabbitmq_url,
-        server_url=DISRUPTED_URL,
+        server_url=postgres.url,
         relay_poll_interval_seconds="0.2",
         # The scheduler ticks during the outage too (and must live through it).
         scheduler_interval_seconds="0.5",
@@ -254,9 +226,11 @@ def own_stack(request, tmp_path: Path, rabbitmq_url: str):
         yield stack
 
 
-def test_postgres_restart_under_load_is_503_then_201_without_restarting_anything(own_stack):
+def test_postgres_restart_under_load_is_503_then_201_without_restarting_anything(
+    own_stack: Stack, postgres: PostgresServer
+):
     stack = own_stack
-    assert pg_ready(), "PostgreSQL is up before the test"
+    assert postgres.ready(), "PostgreSQL is up before the test"
     pids = {name: stack.launcher.pid(name) for name in stack.launcher.processes}
     members = register_members(stack)
     load = Load(stack.base_url, members)
@@ -265,7 +239,7 @@ def test_postgres_restart_under_load_is_503_then_201_without_restarting_anything
         wait_for(lambda: load.count({201}) >= 20, within=30, what="check-ins before the outage")
         stopped_at = time.monotonic()
         try:
-            pg_ctl("stop")
+            postgres.stop()
             down_at = time.monotonic()
             wait_for(
                 lambda: (
@@ -275,8 +249,8 @@ def test_postgres_restart_under_load_is_503_then_201_without_restarting_anything
                 what="refusals while PostgreSQL is down",
             )
         finally:
-            pg_ctl("start")
-            wait_for(pg_ready, within=60, what="pg_isready after the start")
+            postgres.start()
+            wait_for(postgres.ready, within=60, what="pg_isready after the start")
         up_at = time.monotonic()
         wait_for(
             lambda: load.count({201}, since=up_at) >= 20,
