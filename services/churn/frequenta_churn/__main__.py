@@ -1,13 +1,31 @@
-"""Churn service processes: `python -m frequenta_churn serve`."""
+"""Churn service processes.
+
+``python -m frequenta_churn serve``: the ChurnService over gRPC until SIGTERM/SIGINT.
+
+``python -m frequenta_churn worker projection``: apply attendance's events to the feature
+projection until SIGTERM/SIGINT, let the events in flight commit, then exit 0.
+
+``python -m frequenta_churn rebuild-projection``: fill the projection from attendance's export
+streams (docs/churn.md), then exit (0, or 1 if attendance or the database failed)."""
 
 import argparse
 import asyncio
+import logging
+
+import grpc
 
 from frequenta_churn.bootstrap import build_server
+from frequenta_churn.projection.rebuild import run_rebuild
+from frequenta_churn.projection.worker import run_projection_worker
 from frequenta_churn.settings import ChurnSettings
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
 from frequenta_kit.publisher import WorkPublisher
+
+log = logging.getLogger("frequenta_churn")
+
+# python -m frequenta_churn worker <name>: the consumer of each queue.
+WORKERS = {"projection": run_projection_worker}
 
 
 async def serve(settings: ChurnSettings) -> None:
@@ -21,14 +39,32 @@ async def serve(settings: ChurnSettings) -> None:
         await engine.dispose()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m frequenta_churn")
-    parser.add_argument("command", choices=["serve"])
-    parser.parse_args()
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the ChurnService over gRPC")
+    worker = commands.add_parser("worker", help="consume a queue")
+    worker.add_argument(
+        "queue", choices=sorted(WORKERS), help="projection: attendance's events -> the projection"
+    )
+    commands.add_parser(
+        "rebuild-projection", help="fill the feature projection from attendance's exports"
+    )
+    args = parser.parse_args(argv)
     settings = ChurnSettings()
     configure_logging(settings.log_level, settings.log_json)
-    asyncio.run(serve(settings))
+    if args.command == "worker":
+        asyncio.run(WORKERS[args.queue](settings))
+    elif args.command == "rebuild-projection":
+        try:
+            asyncio.run(run_rebuild(settings))
+        except grpc.aio.AioRpcError as error:
+            log.error("rebuild failed: attendance answered %s: %s", error.code(), error.details())
+            return 1
+    else:
+        asyncio.run(serve(settings))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

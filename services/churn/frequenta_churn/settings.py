@@ -1,3 +1,5 @@
+from pydantic import Field
+
 from frequenta_kit.settings import BaseProcessSettings
 
 
@@ -8,3 +10,15 @@ class ChurnSettings(BaseProcessSettings):
     churn_grpc_host: str = "127.0.0.1"
     churn_grpc_port: int = 50052
     shutdown_grace_seconds: float = 10.0
+
+    # The feature projection (docs/churn.md). Attendance's gRPC address, for its export streams.
+    attendance_address: str = "127.0.0.1:50051"
+    # The projection's queue of events (<namespace>.<name>); a rebuild into a second database
+    # gives that database's consumer a queue of its own.
+    projection_queue: str = "churn-projection"
+    # Events applied at once by one projection worker (each its own short transaction, on a
+    # connection of its own): enough to hide the round trips, few enough that a crash
+    # redelivers little and the database pool is not exhausted.
+    projection_prefetch: int = Field(default=16, ge=1, le=256)
+    # Exported rows merged per statement and transaction by rebuild-projection.
+    rebuild_batch_size: int = Field(default=2000, ge=1, le=50_000)

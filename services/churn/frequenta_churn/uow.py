@@ -7,6 +7,7 @@ from typing import Protocol, Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_churn.models import RetrainingJob
+from frequenta_churn.projection.repository import ProjectionRepository
 
 
 class RetrainingJobs:
@@ -22,6 +23,7 @@ class RetrainingJobs:
 
 class UnitOfWork(Protocol):
     retraining_jobs: RetrainingJobs
+    projection: ProjectionRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -43,6 +45,7 @@ class SqlAlchemyUnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self.retraining_jobs = RetrainingJobs(self._session)
+        self.projection = ProjectionRepository(self._session)
         return self
 
     async def __aexit__(

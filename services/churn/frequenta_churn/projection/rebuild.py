@@ -1,0 +1,78 @@
+"""``python -m frequenta_churn rebuild-projection``: fill the projection from attendance's export
+streams (ExportMembers, ExportVisits), merged in batches like the live events.
+
+1. The projection's event queue is declared (and bound) first: every event published from then
+   on waits in it, so the export plus the events after its start cover everything.
+2. Members, then visits, are streamed from attendance and merged ``rebuild_batch_size`` rows a
+   transaction. The live consumer may run meanwhile: the merges commute.
+Running it again is harmless; if it fails half-way (attendance or the database away), run it
+again. docs/churn.md has the procedure for a rebuild into a fresh database.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+
+import grpc
+
+from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta.attendance.v1.attendance_pb2_grpc import AttendanceServiceStub
+from frequenta_churn.projection.facts import (
+    EVENT_TYPES,
+    MemberFacts,
+    VisitFacts,
+    exported_member,
+    exported_visit,
+)
+from frequenta_churn.projection.handlers import RebuildCounts, rebuild
+from frequenta_churn.settings import ChurnSettings
+from frequenta_churn.uow import SqlAlchemyUnitOfWork
+from frequenta_kit.broker import connect, event_queue
+from frequenta_kit.database import create_engine, create_session_factory
+
+log = logging.getLogger(__name__)
+
+
+async def exported_members(stub: AttendanceServiceStub) -> AsyncIterator[MemberFacts]:
+    async for member in stub.ExportMembers(pb.ExportMembersRequest()):
+        yield exported_member(member)
+
+
+async def exported_visits(stub: AttendanceServiceStub) -> AsyncIterator[VisitFacts]:
+    async for visit in stub.ExportVisits(pb.ExportVisitsRequest()):
+        yield exported_visit(visit)
+
+
+async def declare_projection_queue(settings: ChurnSettings) -> None:
+    connection = await connect(settings.rabbitmq_url)
+    async with connection:
+        channel = await connection.channel()
+        await event_queue(EVENT_TYPES)(channel, settings.topology, settings.projection_queue)
+
+
+async def run_rebuild(settings: ChurnSettings) -> RebuildCounts:
+    await declare_projection_queue(settings)
+    log.info(
+        "queue %s declared; events from now on wait in it. Streaming attendance's exports from %s",
+        settings.topology.queue(settings.projection_queue),
+        settings.attendance_address,
+    )
+    engine = create_engine(settings.churn_database_url, pool_size=2)
+    try:
+        session_factory = create_session_factory(engine)
+        async with grpc.aio.insecure_channel(settings.attendance_address) as channel:
+            stub = AttendanceServiceStub(channel)
+            counts = await rebuild(
+                uow=lambda: SqlAlchemyUnitOfWork(session_factory),
+                members=exported_members(stub),
+                visits=exported_visits(stub),
+                batch_size=settings.rebuild_batch_size,
+            )
+    finally:
+        await engine.dispose()
+    log.info(
+        "projection rebuilt: %d members and %d visits merged in %.1fs",
+        counts.members,
+        counts.visits,
+        counts.seconds,
+    )
+    return counts

@@ -1,0 +1,96 @@
+"""``python -m frequenta_churn worker projection``: the projection's consumer of attendance's
+events, a :class:`~frequenta_kit.consumer.WorkConsumer` on churn's own durable event queue
+(``<namespace>.churn-projection``, bound for the types in ``facts.EVENT_TYPES``, with its
+dead-letter queue and delivery limit). Run more processes to go faster: every merge commutes,
+so competing consumers may apply one member's events in any order.
+
+Failures:
+- an event that can never be applied (unreadable, inconsistent, unknown schema version) is
+  dead-lettered at once with the reason in its ``x-frequenta-error`` header;
+- the churn database unreachable, or a transaction aborted by a deadlock or a serialization
+  failure: reported as Unavailable, which the consumer retries in place;
+- anything else is requeued, and dead-lettered with its reason on its last allowed delivery.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from frequenta_churn.projection.facts import EVENT_TYPES, MalformedEvent
+from frequenta_churn.projection.handlers import Outcome, apply_event
+from frequenta_churn.settings import ChurnSettings
+from frequenta_churn.uow import SqlAlchemyUnitOfWork, UnitOfWork
+from frequenta_kit.broker import event_queue
+from frequenta_kit.consumer import (
+    PermanentFailure,
+    WorkConsumer,
+    WorkMessage,
+    serve_until_signalled,
+)
+from frequenta_kit.database import create_engine, create_session_factory
+from frequenta_kit.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+# SQLSTATEs worth trying again: not reachable now (connection exceptions, too many connections,
+# shutting down or starting up, no such database yet), or a transaction PostgreSQL aborted.
+_TRANSIENT_SQLSTATES = ("08", "53", "57P", "3D000", "40001", "40P01")
+
+
+def transient(error: BaseException) -> bool:
+    if isinstance(error, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return error.connection_invalidated or sqlstate.startswith(_TRANSIENT_SQLSTATES)
+    return False
+
+
+@dataclass
+class ProjectionHandler:
+    """The consumer's handler: one event, one transaction. Counts what came of each event."""
+
+    uow: Callable[[], UnitOfWork]
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+
+    async def __call__(self, message: WorkMessage) -> None:
+        try:
+            outcome = await apply_event(uow=self.uow(), body=message.body)
+        except MalformedEvent as error:
+            raise PermanentFailure(f"malformed event: {error}") from None
+        except Exception as error:
+            if transient(error):
+                raise Unavailable(
+                    "DATABASE_UNAVAILABLE", f"the churn database failed transiently: {error!r}"
+                ) from error
+            raise
+        self.outcomes[outcome] += 1
+        log.debug("event %s %s", message.message_id, outcome)
+
+
+def build_projection_consumer(
+    settings: ChurnSettings, session_factory: async_sessionmaker[AsyncSession]
+) -> WorkConsumer:
+    return WorkConsumer(
+        settings.rabbitmq_url,
+        settings.topology,
+        settings.projection_queue,
+        ProjectionHandler(lambda: SqlAlchemyUnitOfWork(session_factory)),
+        prefetch=settings.projection_prefetch,
+        declare_queue=event_queue(EVENT_TYPES),
+    )
+
+
+async def run_projection_worker(settings: ChurnSettings) -> None:
+    """Consume until SIGTERM/SIGINT, let the events in flight commit, exit."""
+    engine = create_engine(settings.churn_database_url, pool_size=settings.projection_prefetch)
+    try:
+        consumer = build_projection_consumer(settings, create_session_factory(engine))
+        await serve_until_signalled([consumer], grace=settings.shutdown_grace_seconds)
+    finally:
+        await engine.dispose()
+    log.info("projection worker stopped")
