@@ -2,23 +2,21 @@
 (``frequenta_kit.consumer.WorkConsumer``) of the bulk-import queue that processes each chunk
 with ``handlers.imports.process_chunk``; run more processes to go faster.
 
-Failures:
+Failures (the consumer acks only after the chunk's transaction committed):
 - a body that is not a chunk, or a chunk of an unknown job, can never succeed: dead-lettered
   at once (the job, when known, is marked FAILED);
-- the database unreachable, or a transaction aborted by a deadlock or a serialization failure:
-  retried here with a growing pause (the message stays unacked meanwhile) for up to
-  ``retry_for`` seconds, then handed back to the queue;
-- a chunk failing on its last allowed delivery marks its job FAILED, and the consumer
-  dead-letters it with the reason.
+- the database unreachable (Unavailable): the consumer calls the handler again in place, the
+  delivery held, until it is back (up to its patience);
+- anything else is requeued; on the chunk's last allowed delivery its job is marked FAILED and
+  the consumer dead-letters it with the reason. A dead-lettered chunk is not marked processed:
+  sent back to the queue, it is processed then.
 """
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_attendance import chunks
@@ -39,17 +37,6 @@ from frequenta_kit.errors import NotFound, Unavailable
 
 log = logging.getLogger(__name__)
 
-# SQLSTATEs of a transaction PostgreSQL aborted and that succeeds when run again.
-_RETRYABLE_SQLSTATES = {"40001", "40P01"}
-
-
-def _transient(error: BaseException) -> bool:
-    if isinstance(error, Unavailable):
-        return True
-    if isinstance(error, sa_exc.DBAPIError):
-        return getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
-    return False
-
 
 @dataclass
 class ChunkHandler:
@@ -59,9 +46,6 @@ class ChunkHandler:
     rules: GymRules
     delivery_limit: int
     clock: Clock = system_clock
-    # How long transient failures are retried in place before the message goes back.
-    retry_for: float = 60.0
-    first_pause: float = 0.2
 
     async def __call__(self, message: WorkMessage) -> None:
         try:
@@ -70,37 +54,18 @@ class ChunkHandler:
             await self._fail_job(message.headers.get("job_id"), f"unreadable chunk: {error}")
             raise PermanentFailure(f"malformed chunk: {error}") from None
         try:
-            await self._process(chunk)
+            await imports.process_chunk(
+                uow=self.uow(), clock=self.clock, rules=self.rules, chunk=chunk
+            )
         except NotFound as error:
             raise PermanentFailure(error.message) from None
+        except Unavailable:
+            raise  # the consumer waits for the database in place
         except Exception as error:
             if message.delivery_count + 1 >= self.delivery_limit:
                 reason = f"chunk {chunk.number} failed {message.delivery_count + 1} times: {error}"
                 await self._fail_job(str(chunk.job_id), reason)
             raise
-
-    async def _process(self, chunk: chunks.Chunk) -> None:
-        loop = asyncio.get_running_loop()
-        give_up_at = loop.time() + self.retry_for
-        pause = self.first_pause
-        while True:
-            try:
-                await imports.process_chunk(
-                    uow=self.uow(), clock=self.clock, rules=self.rules, chunk=chunk
-                )
-                return
-            except Exception as error:
-                if not _transient(error) or loop.time() + pause > give_up_at:
-                    raise
-                log.warning(
-                    "chunk %d of job %s: %s; retrying in %.1fs",
-                    chunk.number,
-                    chunk.job_id,
-                    error,
-                    pause,
-                )
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 5.0)
 
     async def _fail_job(self, job_id: object, reason: str) -> None:
         try:

@@ -26,6 +26,7 @@ from frequenta_attendance.uow import SqlAlchemyUnitOfWork
 from frequenta_kit.broker import connect
 from frequenta_kit.consumer import ERROR_HEADER, PermanentFailure, WorkMessage, queue_depths
 from frequenta_kit.database import create_session_factory
+from frequenta_kit.errors import Unavailable
 
 
 @pytest.fixture
@@ -36,7 +37,6 @@ def handler(import_settings, attendance_engine) -> ChunkHandler:
         uow=lambda: SqlAlchemyUnitOfWork(session_factory),
         rules=gym_rules(import_settings),
         delivery_limit=import_settings.topology.delivery_limit,
-        retry_for=1.0,
     )
 
 
@@ -109,6 +109,24 @@ async def test_a_chunk_that_fails_on_its_last_delivery_fails_its_job(
     job = await job_of(importer, reply.job.job_id)
     assert job.state == pb.JOB_STATE_FAILED
     assert "disk on fire" in job.error and job.HasField("finished_at")
+
+
+async def test_an_unreachable_database_is_left_to_the_consumer_and_fails_no_job(
+    importer, new_member, attendance_engine, handler, monkeypatch
+):
+    member = await new_member()
+    reply = await importer.SubmitCheckInBatch(
+        pb.SubmitCheckInBatchRequest(rows=[row(member.id, ago(days=1))])
+    )
+    ((message_id, body, _),) = await chunk_messages(attendance_engine, reply.job.job_id)
+
+    async def away(**_: object) -> None:
+        raise Unavailable("DATABASE_UNAVAILABLE", "the attendance database cannot be reached")
+
+    monkeypatch.setattr(imports, "process_chunk", away)
+    with pytest.raises(Unavailable):  # WorkConsumer retries it in place, the delivery held
+        await handler(delivery(message_id, body, count=handler.delivery_limit - 1))
+    assert (await job_of(importer, reply.job.job_id)).state == pb.JOB_STATE_QUEUED
 
 
 async def test_a_chunk_of_an_unknown_job_is_a_permanent_failure(handler):
