@@ -1,0 +1,111 @@
+"""The projection's use cases against a fake unit of work: an event is applied in one
+transaction with its inbox row, a duplicate changes nothing, and a rebuild merges the exported
+rows in batches of the size asked, one transaction each."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from frequenta.events.v1 import events_pb2 as ev
+from frequenta_churn.projection.facts import Change, MalformedEvent, MemberFacts, VisitFacts
+from frequenta_churn.projection.handlers import Outcome, apply_event, rebuild
+
+ENTRY = datetime(2025, 6, 2, 7, 30, tzinfo=UTC)
+
+
+class FakeProjection:
+    def __init__(self) -> None:
+        self.inbox: set[uuid.UUID] = set()
+        self.applied: list[Change] = []
+        self.member_batches: list[list[MemberFacts]] = []
+        self.visit_batches: list[list[VisitFacts]] = []
+
+    async def claim(self, event_id: uuid.UUID, event_type: str) -> bool:
+        if event_id in self.inbox:
+            return False
+        self.inbox.add(event_id)
+        return True
+
+    async def apply(self, change: Change) -> None:
+        self.applied.append(change)
+
+    async def merge_members(self, facts) -> None:
+        self.member_batches.append(list(facts))
+
+    async def merge_visits(self, facts) -> None:
+        self.visit_batches.append(list(facts))
+
+
+class FakeUnitOfWork:
+    def __init__(self) -> None:
+        self.projection = FakeProjection()
+        self.transactions = 0
+        self.commits = 0
+
+    async def __aenter__(self) -> "FakeUnitOfWork":
+        self.transactions += 1
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        pass
+
+    async def commit(self) -> None:
+        self.commits += 1
+
+
+def check_in(event_type: str = "checkin.recorded") -> bytes:
+    stamp = ev.EventEnvelope().occurred_at
+    stamp.FromDatetime(ENTRY)
+    return ev.EventEnvelope(
+        event_id=str(uuid.uuid4()),
+        event_type=event_type,
+        schema_version=1,
+        member_id=7,
+        check_in_recorded=ev.CheckInRecorded(visit_id=11, member_id=7, entered_at=stamp),
+    ).SerializeToString()
+
+
+async def test_an_event_is_applied_and_committed_with_its_inbox_row() -> None:
+    uow = FakeUnitOfWork()
+    assert await apply_event(uow=uow, body=check_in()) == Outcome.APPLIED  # type: ignore[arg-type]
+    assert uow.projection.applied == [Change(visits=(VisitFacts(11, 7, ENTRY),))]
+    assert (len(uow.projection.inbox), uow.commits) == (1, 1)
+
+
+async def test_a_duplicate_changes_nothing() -> None:
+    uow, body = FakeUnitOfWork(), check_in()
+    await apply_event(uow=uow, body=body)  # type: ignore[arg-type]
+    assert await apply_event(uow=uow, body=body) == Outcome.DUPLICATE  # type: ignore[arg-type]
+    assert (len(uow.projection.applied), uow.commits) == (1, 1)
+
+
+async def test_an_unused_event_type_opens_no_transaction() -> None:
+    uow = FakeUnitOfWork()
+    outcome = await apply_event(uow=uow, body=check_in("report.built"))  # type: ignore[arg-type]
+    assert (outcome, uow.transactions) == (Outcome.IGNORED, 0)
+
+
+async def test_a_malformed_event_opens_no_transaction() -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(MalformedEvent):
+        await apply_event(uow=uow, body=b"\x01\x02")  # type: ignore[arg-type]
+    assert uow.transactions == 0
+
+
+async def test_a_rebuild_merges_in_batches_one_transaction_each() -> None:
+    uow = FakeUnitOfWork()
+
+    async def members():
+        for n in range(12):
+            yield MemberFacts(n + 1, "mensal", 1, ENTRY)
+
+    async def visits():
+        for n in range(3):
+            yield VisitFacts(n + 1, 1, ENTRY)
+
+    counts = await rebuild(uow=lambda: uow, members=members(), visits=visits(), batch_size=5)  # type: ignore[arg-type,return-value]
+    assert (counts.members, counts.visits) == (12, 3)
+    assert [len(batch) for batch in uow.projection.member_batches] == [5, 5, 2]
+    assert [len(batch) for batch in uow.projection.visit_batches] == [3]
+    assert uow.commits == uow.transactions == 4
