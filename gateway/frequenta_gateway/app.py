@@ -43,7 +43,12 @@ TAGS = [
     },
     {"name": "frequencia", "description": "Attendance history and summary of a member."},
     {"name": "risco", "description": "Churn risk of a member and the factors behind it."},
-    {"name": "modelo", "description": "The churn model: retraining requests and their jobs."},
+    {
+        "name": "modelo",
+        "description": "The churn model: the serving version and its metrics, the registered "
+        "versions, promotion (only when it beats the serving one on the same hold-out, unless "
+        "forced), rollback, retraining requests and their jobs.",
+    },
     {
         "name": "relatorios",
         "description": "Daily attendance reports: built by a queue job (nightly, or on demand), "

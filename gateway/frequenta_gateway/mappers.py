@@ -13,6 +13,7 @@ from frequenta_gateway.vocabulary import (
     BAND_FROM_PROTO,
     DIRECTION_FROM_PROTO,
     IMPORT_STATE_FROM_PROTO,
+    PROMOTION_REASON_FROM_PROTO,
     REASON_FROM_PROTO,
     REASON_TO_PROTO,
     RETRAINING_STATE_FROM_PROTO,
@@ -251,6 +252,56 @@ def retraining_job_out(job: churn_pb2.RetrainingJob) -> model.RetrainingJob:
         versao_modelo=_text(job.model_version),
         promovido=job.promoted,
         erro=_text(job.error),
+    )
+
+
+def model_metrics_out(metrics: churn_pb2.ModelMetrics) -> model.ModelMetrics:
+    return model.ModelMetrics(
+        roc_auc=metrics.roc_auc,
+        pr_auc=metrics.pr_auc,
+        brier=metrics.brier,
+        erro_calibracao=metrics.calibration_error,
+        precisao_top_10=metrics.precision_top_decile,
+        lift_top_10=metrics.lift_top_decile,
+        precisao_top_5=metrics.precision_top_5_percent,
+        lift_top_5=metrics.lift_top_5_percent,
+        taxa_base=metrics.base_rate,
+    )
+
+
+def model_version_out(version: churn_pb2.ModelVersion) -> model.ModelVersion:
+    return model.ModelVersion(
+        versao=version.version,
+        algoritmo=version.algorithm,
+        em_producao=version.serving,
+        motivo_promocao=PROMOTION_REASON_FROM_PROTO.get(version.promotion_reason),
+        promovida_em=instant(version, "promoted_at"),
+        criada_em=instant(version, "created_at"),
+        horizonte_dias=version.horizon_days,
+        metricas=model_metrics_out(version.metrics),
+        candidatos=[
+            model.CandidateMetrics(
+                algoritmo=candidate.algorithm, metricas=model_metrics_out(candidate.metrics)
+            )
+            for candidate in version.candidates
+        ],
+        atributos=list(version.features),
+        treino_inicio=instant(version, "trained_from"),
+        treino_fim=instant(version, "trained_until"),
+        holdout_inicio=instant(version, "holdout_from"),
+        holdout_fim=instant(version, "holdout_until"),
+        dados_ate=instant(version, "data_until"),
+        alunos=version.members,
+        checkins=version.visits,
+        cancelamentos=version.cancellations,
+        linhas_treino=version.training_rows,
+        linhas_holdout=version.holdout_rows,
+        linhas_positivas=version.positive_rows,
+        faixas_risco=model.RiskBandThresholds(
+            medio=version.band_thresholds.medium, alto=version.band_thresholds.high
+        ),
+        paridade_onnx_max=version.parity_max_diff,
+        job_id=_text(version.job_id),
     )
 
 

@@ -6,7 +6,7 @@ say `data_entrada` and `catraca`.
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.churn.v1 import churn_pb2
-from frequenta_gateway.schemas import batches, churn, members, visits
+from frequenta_gateway.schemas import batches, churn, members, model, visits
 
 # gRPC ErrorInfo names the offending field by its proto name; clients know the REST name.
 REST_FIELD_BY_PROTO_FIELD: dict[str, str] = {
@@ -35,6 +35,8 @@ REST_FIELD_BY_PROTO_FIELD: dict[str, str] = {
     "query": "q",
     "rows": "checkins",
     "date": "data",
+    "version": "versao",
+    "force": "forcar",
 }
 
 REASON_TO_PROTO: dict[members.CancellationReason, int] = {
@@ -68,6 +70,13 @@ def rest_field(proto_field: str) -> str:
     """REST name of a proto field name ("plan_id" -> "plano_id"; unknown names unchanged)."""
     return ".".join(REST_FIELD_BY_PROTO_FIELD.get(part, part) for part in proto_field.split("."))
 
+
+PROMOTION_REASON_FROM_PROTO: dict[int, model.PromotionReason] = {
+    churn_pb2.PROMOTION_REASON_FIRST: "primeira",
+    churn_pb2.PROMOTION_REASON_BETTER: "melhor",
+    churn_pb2.PROMOTION_REASON_FORCED: "forcada",
+    churn_pb2.PROMOTION_REASON_ROLLBACK: "rollback",
+}
 
 RETRAINING_STATE_FROM_PROTO = {
     churn_pb2.RETRAINING_STATE_QUEUED: "na_fila",

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from frequenta_churn import mappers
 from frequenta_churn.grpc_api import ChurnServicer, Dependencies, registrar
 from frequenta_churn.models import RetrainingJob
-from frequenta_churn.models_registry import EmptyRegistry
+from frequenta_churn.registry import ModelRegistry
 from frequenta_churn.retraining import RETRAINING_QUEUE, CommandSender
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork
@@ -37,11 +37,15 @@ def build_server(
     settings: ChurnSettings, engine: AsyncEngine, publisher: WorkPublisher
 ) -> GrpcServer:
     session_factory = create_session_factory(engine)
+
+    def uow() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(session_factory)
+
     deps = Dependencies(
-        uow=lambda: SqlAlchemyUnitOfWork(session_factory),
+        uow=uow,
         send_retraining=retraining_sender(publisher),
         clock=system_clock,
-        registry=EmptyRegistry(),
+        registry=ModelRegistry(uow, system_clock),
     )
     return GrpcServer(
         registrar(ChurnServicer(deps)), host=settings.churn_grpc_host, port=settings.churn_grpc_port

@@ -6,12 +6,22 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from frequenta.churn.v1 import churn_pb2 as pb
 from frequenta_churn.models import RetrainingJob, RetrainingState
+from frequenta_churn.registry import ModelView
+from frequenta_churn.registry.promotion import PromotionReason
 
 RETRAINING_STATES = {
     RetrainingState.QUEUED: pb.RETRAINING_STATE_QUEUED,
     RetrainingState.RUNNING: pb.RETRAINING_STATE_RUNNING,
     RetrainingState.SUCCEEDED: pb.RETRAINING_STATE_SUCCEEDED,
     RetrainingState.FAILED: pb.RETRAINING_STATE_FAILED,
+}
+
+
+PROMOTION_REASONS = {
+    PromotionReason.FIRST: pb.PROMOTION_REASON_FIRST,
+    PromotionReason.BETTER: pb.PROMOTION_REASON_BETTER,
+    PromotionReason.FORCED: pb.PROMOTION_REASON_FORCED,
+    PromotionReason.ROLLBACK: pb.PROMOTION_REASON_ROLLBACK,
 }
 
 
@@ -42,3 +52,53 @@ def retrain_command(job: RetrainingJob) -> pb.RetrainModelCommand:
         promote_if_better=job.promote_if_better,
         requested_at=timestamp(job.requested_at),
     )
+
+
+def model_metrics(metrics: dict) -> pb.ModelMetrics:
+    """From evaluation.Metrics.as_dict() as stored."""
+    return pb.ModelMetrics(
+        roc_auc=metrics["roc_auc"],
+        pr_auc=metrics["pr_auc"],
+        brier=metrics["brier"],
+        calibration_error=metrics["ece"],
+        precision_top_decile=metrics["precision_top_10"],
+        lift_top_decile=metrics["lift_top_10"],
+        precision_top_5_percent=metrics["precision_top_5"],
+        lift_top_5_percent=metrics["lift_top_5"],
+        base_rate=metrics["base_rate"],
+    )
+
+
+def model_version(view: ModelView) -> pb.ModelVersion:
+    model = view.model
+    encoded = pb.ModelVersion(
+        version=model.version,
+        algorithm=model.algorithm,
+        metrics=model_metrics(model.chosen_metrics),
+        features=model.feature_schema["feature_names"],
+        trained_from=timestamp(model.trained_from),
+        trained_until=timestamp(model.trained_until),
+        training_rows=model.training_rows,
+        holdout_rows=model.holdout_rows,
+        positive_rows=model.training_positives + model.holdout_positives,
+        horizon_days=model.horizon_days,
+        created_at=timestamp(model.created_at),
+        serving=view.serving,
+        candidates=[
+            pb.CandidateMetrics(algorithm=name, metrics=model_metrics(metrics))
+            for name, metrics in model.metrics.items()
+        ],
+        holdout_from=timestamp(model.holdout_from),
+        holdout_until=timestamp(model.holdout_until),
+        data_until=timestamp(model.data_until),
+        members=model.members,
+        visits=model.visits,
+        cancellations=model.cancellations,
+        band_thresholds=pb.RiskBandThresholds(medium=model.band_medium, high=model.band_high),
+        parity_max_diff=model.parity_max_diff,
+        job_id="" if model.job_id is None else str(model.job_id),
+    )
+    if view.serving and view.promotion is not None:
+        encoded.promoted_at.CopyFrom(timestamp(view.promotion.promoted_at))
+        encoded.promotion_reason = PROMOTION_REASONS[PromotionReason(view.promotion.reason)]
+    return encoded

@@ -8,13 +8,18 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
+    Float,
+    ForeignKey,
+    Identity,
     Index,
+    Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -106,3 +111,76 @@ class ProcessedEvent(Base):
     processed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class RegisteredModel(Base):
+    """One model version of the registry: the ONNX graph (every replica reads it from here, no
+    shared file system), what serving needs besides it, and how it was trained and measured."""
+
+    __tablename__ = "model_versions"
+    __table_args__ = (
+        CheckConstraint("horizon_days > 0", name="ck_model_versions_horizon"),
+        CheckConstraint(
+            "band_medium > 0 AND band_medium <= band_high AND band_high < 1",
+            name="ck_model_versions_bands",
+        ),
+    )
+
+    version: Mapped[str] = mapped_column(String(100), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(50))
+    onnx: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # ModelSchema.to_dict(): feature names and descriptions, feature schema version,
+    # explanation reference, risk bands.
+    feature_schema: Mapped[dict] = mapped_column(JSONB)
+    feature_schema_version: Mapped[int] = mapped_column(Integer)
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    data_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    trained_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    trained_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    holdout_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    holdout_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    members: Mapped[int] = mapped_column(Integer)
+    visits: Mapped[int] = mapped_column(BigInteger)
+    cancellations: Mapped[int] = mapped_column(Integer)
+    training_rows: Mapped[int] = mapped_column(Integer)
+    training_positives: Mapped[int] = mapped_column(Integer)
+    holdout_rows: Mapped[int] = mapped_column(Integer)
+    holdout_positives: Mapped[int] = mapped_column(Integer)
+    # Every candidate's hold-out metrics (evaluation.Metrics.as_dict()), the chosen one included.
+    metrics: Mapped[dict] = mapped_column(JSONB)
+    band_medium: Mapped[float] = mapped_column(Float)
+    band_high: Mapped[float] = mapped_column(Float)
+    parity_max_diff: Mapped[float] = mapped_column(Float)
+    # The hold-out rows (npz: float32 features, int8 labels): a later version is promoted only
+    # if it beats this one on its own rows, scored by both.
+    holdout: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    training_seconds: Mapped[dict] = mapped_column(JSONB)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("retraining_jobs.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def chosen_metrics(self) -> dict:
+        return self.metrics[self.algorithm]
+
+
+class ModelPromotion(Base):
+    """One change of the serving version; the latest row (highest id) is the one serving."""
+
+    __tablename__ = "model_promotions"
+    __table_args__ = (
+        CheckConstraint(
+            "reason IN ('first', 'better', 'forced', 'rollback')", name="ck_model_promotion_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    version: Mapped[str] = mapped_column(String(100), ForeignKey("model_versions.version"))
+    reason: Mapped[str] = mapped_column(String(20))
+    promoted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The version serving before this row, and the comparison behind the decision (both
+    # models' PR-AUC on the promoted version's hold-out), when one was made.
+    replaced_version: Mapped[str | None] = mapped_column(String(100))
+    candidate_pr_auc: Mapped[float | None] = mapped_column(Float)
+    serving_pr_auc: Mapped[float | None] = mapped_column(Float)

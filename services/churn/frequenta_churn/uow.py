@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_churn.models import RetrainingJob
 from frequenta_churn.projection.repository import ProjectionRepository
+from frequenta_churn.registry.store import ModelStore
 
 
 class RetrainingJobs:
@@ -24,6 +25,7 @@ class RetrainingJobs:
 class UnitOfWork(Protocol):
     retraining_jobs: RetrainingJobs
     projection: ProjectionRepository
+    models: ModelStore
 
     async def __aenter__(self) -> Self: ...
 
@@ -46,6 +48,7 @@ class SqlAlchemyUnitOfWork:
         self._session = self._session_factory()
         self.retraining_jobs = RetrainingJobs(self._session)
         self.projection = ProjectionRepository(self._session)
+        self.models = ModelStore(self._session)
         return self
 
     async def __aexit__(
