@@ -17,6 +17,7 @@ help:
 	@echo "make bench   performance figures on the local servers (bench/)"
 	@echo "make proto   regenerate the gRPC stubs into $(GEN)/"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
+	@echo "make notebook  run the churn notebook on the demo gym into $(NOTEBOOK_OUT)/"
 
 venv: $(STAMP)
 
@@ -71,6 +72,17 @@ bench: proto
 
 test-unit: proto
 	$(PY) -m pytest tests/unit
+
+# The churn notebook (notebooks/churn_model.ipynb) on the demo gym (3,000 members, 15 months),
+# executed on the venv's own kernel into $(NOTEBOOK_OUT)/ with its figures as PNG files; the
+# committed notebook stays without outputs. `make test` runs it small (tests/notebooks/).
+.PHONY: notebook
+NOTEBOOK_OUT  ?= build/notebooks
+NOTEBOOK_ARGS ?=
+notebook: venv
+	$(PY) notebooks/run_notebook.py notebooks/churn_model.ipynb \
+		--output $(NOTEBOOK_OUT)/churn_model.ipynb \
+		-p figures_dir="$(abspath $(NOTEBOOK_OUT))/figures" $(NOTEBOOK_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
