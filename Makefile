@@ -42,13 +42,15 @@ init: proto
 	$(PY) -m frequenta_ops.preflight
 	$(PY) -m frequenta_db init
 
-# The demo gym (docs/simulator.md): `make up` seeds it only into a gym with no members.
+# The demo gym (docs/simulator.md): `make up` seeds it only into a gym with no members, then
+# trains the first churn model through the retrain worker while none serves (docs/model.md).
 SEED_ARGS   ?= --members 3000 --months 15 --seed 42
 GATEWAY_URL ?= http://127.0.0.1:$${FREQUENTA_GATEWAY_PORT:-8000}
 
 up: init
 	$(PY) -m frequenta_ops.launcher up
 	$(PY) -m frequenta_sim seed --if-empty --api $(GATEWAY_URL) $(SEED_ARGS)
+	$(PY) -m frequenta_churn train --if-none
 
 seed: venv
 	$(PY) -m frequenta_sim seed --api $(GATEWAY_URL) $(SEED_ARGS)

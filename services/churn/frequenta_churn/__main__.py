@@ -5,8 +5,14 @@
 ``python -m frequenta_churn worker projection``: apply attendance's events to the feature
 projection until SIGTERM/SIGINT, let the events in flight commit, then exit 0.
 
+``python -m frequenta_churn worker retrain``: run the retraining jobs of the model-retraining
+queue (export from attendance, train, register, promote) until SIGTERM/SIGINT.
+
 ``python -m frequenta_churn rebuild-projection``: fill the projection from attendance's export
-streams (docs/churn.md), then exit (0, or 1 if attendance or the database failed)."""
+streams (docs/churn.md), then exit (0, or 1 if attendance or the database failed).
+
+``python -m frequenta_churn train [--if-none] [--timeout S]``: queue a retraining and wait for
+its job (0 when it succeeded; with --if-none, nothing to do while a model serves)."""
 
 import argparse
 import asyncio
@@ -17,7 +23,9 @@ import grpc
 from frequenta_churn.bootstrap import build_server
 from frequenta_churn.projection.rebuild import run_rebuild
 from frequenta_churn.projection.worker import run_projection_worker
+from frequenta_churn.retrain_worker import run_retrain_worker
 from frequenta_churn.settings import ChurnSettings
+from frequenta_churn.train_command import train
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
 from frequenta_kit.publisher import WorkPublisher
@@ -25,7 +33,7 @@ from frequenta_kit.publisher import WorkPublisher
 log = logging.getLogger("frequenta_churn")
 
 # python -m frequenta_churn worker <name>: the consumer of each queue.
-WORKERS = {"projection": run_projection_worker}
+WORKERS = {"projection": run_projection_worker, "retrain": run_retrain_worker}
 
 
 async def serve(settings: ChurnSettings) -> None:
@@ -45,16 +53,29 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("serve", help="serve the ChurnService over gRPC")
     worker = commands.add_parser("worker", help="consume a queue")
     worker.add_argument(
-        "queue", choices=sorted(WORKERS), help="projection: attendance's events -> the projection"
+        "queue",
+        choices=sorted(WORKERS),
+        help="projection: attendance's events -> the projection; retrain: model retraining jobs",
     )
     commands.add_parser(
         "rebuild-projection", help="fill the feature projection from attendance's exports"
+    )
+    training = commands.add_parser(
+        "train", help="queue a model retraining and wait for it (make up: --if-none)"
+    )
+    training.add_argument(
+        "--if-none", action="store_true", help="do nothing when a model serves already"
+    )
+    training.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds to wait for the job (default 900)"
     )
     args = parser.parse_args(argv)
     settings = ChurnSettings()
     configure_logging(settings.log_level, settings.log_json)
     if args.command == "worker":
         asyncio.run(WORKERS[args.queue](settings))
+    elif args.command == "train":
+        return asyncio.run(train(settings, if_none=args.if_none, wait=args.timeout))
     elif args.command == "rebuild-projection":
         try:
             asyncio.run(run_rebuild(settings))

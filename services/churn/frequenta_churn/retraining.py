@@ -1,8 +1,10 @@
-"""Use cases of retraining requests: queue one, read its status.
+"""Use cases of retraining jobs: queue one, read its status, and the worker's transitions
+(QUEUED -> RUNNING -> SUCCEEDED or FAILED; SUCCEEDED is written with the registered version by
+the registry, in the same transaction).
 
 A request is answered only once the broker has confirmed the command, so an accepted request is
 never lost. If the broker cannot take it, the job is marked failed and the caller is told to
-retry (UNAVAILABLE); the consumer that trains lands with the churn model work.
+retry (UNAVAILABLE). The retrain worker (retrain_worker.py) runs the jobs.
 """
 
 import logging
@@ -75,5 +77,46 @@ async def get_retraining_job(*, uow: UnitOfWork, job_id: str) -> RetrainingJob:
     async with uow:
         job = await uow.retraining_jobs.get(key)
     if job is None:
-        raise NotFound("JOB_NOT_FOUND", f"No retraining job with id {job_id}.", field="job_id")
+        raise job_not_found(job_id)
     return job
+
+
+FINISHED = frozenset({RetrainingState.SUCCEEDED, RetrainingState.FAILED})
+
+
+def job_not_found(job_id: str) -> NotFound:
+    return NotFound("JOB_NOT_FOUND", f"No retraining job with id {job_id}.", field="job_id")
+
+
+async def start_job(
+    *, uow: UnitOfWork, job_id: uuid.UUID, clock: Callable[[], datetime]
+) -> RetrainingJob | None:
+    """Mark the job RUNNING (again, when the worker that ran it died); None when it has
+    finished already, so a redelivered command changes nothing. NOT_FOUND if unknown."""
+    async with uow:
+        job = await uow.retraining_jobs.get(job_id)
+        if job is None:
+            raise job_not_found(str(job_id))
+        if job.state in FINISHED:
+            return None
+        job.state = RetrainingState.RUNNING
+        job.started_at = clock()
+        job.error = None
+        await uow.commit()
+    return job
+
+
+async def fail_job(
+    *, uow: UnitOfWork, job_id: uuid.UUID, clock: Callable[[], datetime], error: str
+) -> None:
+    """Mark the job FAILED with the reason (a finished job stays as it is)."""
+    async with uow:
+        job = await uow.retraining_jobs.get(job_id)
+        if job is None or job.state in FINISHED:
+            return
+        job.state = RetrainingState.FAILED
+        job.error = error[:2000]
+        job.finished_at = clock()
+        job.promoted = False
+        await uow.commit()
+    log.warning("retraining job %s failed: %s", job_id, error)

@@ -22,3 +22,11 @@ class ChurnSettings(BaseProcessSettings):
     projection_prefetch: int = Field(default=16, ge=1, le=256)
     # Exported rows merged per statement and transaction by rebuild-projection.
     rebuild_batch_size: int = Field(default=2000, ge=1, le=50_000)
+
+    # Training (the retrain worker, docs/model.md): the label's horizon in days, the seed of
+    # every fit, the deadline of each export stream from attendance, and how often a job
+    # waiting for another worker's training checks whether it is its turn.
+    training_horizon_days: int = Field(default=30, ge=1, le=365)
+    training_seed: int = Field(default=0, ge=0)
+    export_timeout_seconds: float = Field(default=600.0, gt=0)
+    training_lock_poll_seconds: float = Field(default=1.0, gt=0)
