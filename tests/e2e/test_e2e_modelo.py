@@ -16,7 +16,10 @@ def test_a_retraining_request_is_accepted_with_a_job(api: httpx.Client) -> None:
 
     followed = api.get(response.headers["location"])
     assert followed.status_code == 200
-    assert followed.json() == job
+    seen = followed.json()
+    assert (seen["job_id"], seen["solicitado_em"]) == (job["job_id"], job["solicitado_em"])
+    # The stack's retrain worker may have taken it already; this gym is too young to train on.
+    assert seen["estado"] in {"na_fila", "executando", "falhou"}
 
 
 def test_a_body_is_optional(api: httpx.Client) -> None:
