@@ -10,8 +10,9 @@ first or if the command asks and it wins, and mark the job SUCCEEDED, all in one
   RUNNING by a worker that died is run again (the lock proves no one else runs it).
 - Too little history (no cancellation yet, too few snapshots): the job FAILS with the reason;
   so does any error of the training itself (run again, it would fail again).
-- Attendance unreachable: the consumer retries in place (Unavailable), then requeues; on the
-  last delivery the job FAILS instead. A malformed command or an unknown job is dead-lettered.
+- Attendance unreachable: the consumer retries in place (Unavailable), then requeues; any other
+  failure outside the training (the database) is requeued. On the last delivery the job FAILS
+  with the reason instead. A malformed command or an unknown job is dead-lettered.
 """
 
 import asyncio
@@ -96,12 +97,15 @@ class RetrainHandler:
             return
         log.info("retraining job %s running", job_id)
         try:
-            gym = await self.export(self.clock())
-        except Unavailable as error:
+            await self._train(job_id, command)
+        except Exception as error:
             if not last_delivery:
-                raise  # the consumer retries in place, then requeues
-            await self._fail(job_id, f"{error.message}; gave up after every delivery")
-            return
+                raise  # Unavailable: retried in place by the consumer; anything else: requeued
+            reason = error.message if isinstance(error, Unavailable) else f"{error}"
+            await self._fail(job_id, f"{reason}; gave up after every delivery")
+
+    async def _train(self, job_id: uuid.UUID, command: churn_pb2.RetrainModelCommand) -> None:
+        gym = await self.export(self.clock())
         try:
             result = await asyncio.to_thread(self.fit, gym)
         except NotEnoughData as error:
@@ -111,14 +115,9 @@ class RetrainHandler:
             log.exception("training of job %s failed", job_id)
             await self._fail(job_id, f"training failed: {type(error).__name__}: {error}")
             return
-        try:
-            registration = await self.registry.register(
-                result, promote_if_better=command.promote_if_better, job_id=job_id
-            )
-        except Exception as error:
-            if last_delivery:
-                await self._fail(job_id, f"registering the model failed: {error}")
-            raise
+        registration = await self.registry.register(
+            result, promote_if_better=command.promote_if_better, job_id=job_id
+        )
         log.info(
             "retraining job %s succeeded in %.1fs: %s%s",
             job_id,

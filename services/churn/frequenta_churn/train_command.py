@@ -19,6 +19,7 @@ from frequenta_churn.retraining import FINISHED, get_retraining_job, request_ret
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork, UnitOfWork
 from frequenta_kit.database import create_engine, create_session_factory
+from frequenta_kit.errors import Unavailable
 from frequenta_kit.publisher import WorkPublisher
 
 POLL_SECONDS = 0.5
@@ -61,9 +62,16 @@ async def train(settings: ChurnSettings, *, if_none: bool, wait: float) -> int:
             say(f"churn model {serving.version} is serving: not training")
             return 0
         started = time.monotonic()
-        job = await request_retraining(
-            uow=uow(), send=retraining_sender(publisher), clock=system_clock, promote_if_better=True
-        )
+        try:
+            job = await request_retraining(
+                uow=uow(),
+                send=retraining_sender(publisher),
+                clock=system_clock,
+                promote_if_better=True,
+            )
+        except Unavailable as error:
+            say(f"no retraining queued: {error.message}")
+            return 1
         say(f"retraining job {job.id} queued; a retrain worker trains it from attendance's export")
         done = await wait_for(uow, job.id, within=wait, started=started)
     finally:
