@@ -2,19 +2,23 @@
 
 Starts the real processes (attendance, gateway, relay and N ingestion workers, the Procfile's
 commands) on free ports over a database and a broker namespace of their own, then for each
-batch: POST /aluno/checkins/lote (JSON), poll the job until it is done, and wait until every
-event it wrote to the outbox is published. Prints rows/s next to the raw PostgreSQL COPY rate
-of the same rows into a copy of ``checkins`` measured in the same run.
+scenario: POST /aluno/checkins/lote (JSON) its batches at once, poll the jobs until they are
+done, and wait until every event they wrote to the outbox is published. Prints one table: the
+time to the last 202, rows/s to the rows committed and to the events published, the raw
+PostgreSQL COPY rate of as many rows into a copy of ``checkins`` (same indexes) measured in the
+same run, and the ratio of ingestion (to events published) to raw COPY.
 
-    python bench/bulk_ingest.py [--rows 100000] [--batches 1] [--workers 2] [--members 1000]
+    python bench/bulk_ingest.py [--scenarios 100000x1,100000x10] [--workers 2] [--members 1000]
                                 [--order time|member]
 
-``--batches`` uploads that many batches of ``--rows`` rows at once (e.g. 10 x 100,000 for a
-million rows).
+A scenario ``RxB`` uploads B batches of R rows at once (a batch holds at most 100,000 rows:
+a million rows are 10 x 100,000). Scenarios run one after the other on the same processes,
+each over rows of its own (other keys, earlier days).
 """
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -22,6 +26,7 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -83,21 +88,22 @@ async def make_members(url: str, count: int, days: int) -> list[int]:
 
 
 def batch(members: list[int], rows: int, offset: int, order: str) -> list[dict[str, object]]:
-    """``rows`` one-hour visits, each with a key, a day apart for each member. ``order``
-    "time": in entry order across members, as a turnstile log (each chunk touches every
-    member); "member": member by member, as a history export (a chunk touches a few)."""
+    """``rows`` one-hour visits, each with a key, a day apart for each member, rows ``offset``
+    on (row n is the member's visit n // members days before yesterday). ``order`` "time": in
+    entry order across members, as a turnstile log; "member": member by member, as a history
+    export."""
     base = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
-    per_member = -(-(offset + rows) // len(members))
+    count = len(members)
+    if order == "time":
+        numbers = range(offset, offset + rows)
+    else:
+        numbers = sorted(range(offset, offset + rows), key=lambda n: (n % count, n))
     out = []
-    for n in range(offset, offset + rows):
-        if order == "time":
-            member, day = members[n % len(members)], n // len(members)
-        else:
-            member, day = members[n // per_member], n % per_member
-        entered = base - timedelta(days=day, hours=(n % 7))
+    for n in numbers:
+        entered = base - timedelta(days=n // count, hours=n % 7)
         out.append(
             {
-                "aluno_id": member,
+                "aluno_id": members[n % count],
                 "data_entrada": entered.isoformat(),
                 "data_saida": (entered + timedelta(hours=1)).isoformat(),
                 "dispositivo_id": "catraca-bench",
@@ -116,7 +122,8 @@ async def unpublished(url: str) -> int:
 
 
 async def copy_rate(url: str, rows: int, members: list[int]) -> float:
-    """Rows/s of a plain COPY of the same rows into a copy of checkins (same indexes)."""
+    """Rows/s of a plain COPY of as many rows into a copy of checkins (same indexes; no foreign
+    key, as ``LIKE`` copies none)."""
     base = datetime.now(UTC) - timedelta(days=1)
     records = [
         (
@@ -171,24 +178,31 @@ async def remove_topology(namespace: str) -> None:
             await channel.exchange_delete(exchange)
 
 
-def upload(base_url: str, rows: list[dict[str, object]]) -> tuple[str, float]:
-    with httpx.Client(base_url=base_url, timeout=120) as client:
-        started = time.perf_counter()
-        response = client.post("/aluno/checkins/lote", json={"checkins": rows})
-        response.raise_for_status()
-        return response.headers["location"], time.perf_counter() - started
+@dataclass(frozen=True)
+class Scenario:
+    rows: int  # per batch
+    batches: int
+
+    @property
+    def total(self) -> int:
+        return self.rows * self.batches
+
+    @classmethod
+    def parse(cls, text: str) -> "Scenario":
+        rows, _, batches = text.partition("x")
+        return cls(int(rows), int(batches or 1))
 
 
-def wait_done(base_url: str, location: str, timeout: float) -> dict[str, object]:
-    deadline = time.monotonic() + timeout
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        while True:
-            job = client.get(location).json()
-            if job["estado"] in ("concluido", "falhou"):
-                return job
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"job not done after {timeout:.0f}s: {job}")
-            time.sleep(0.05)
+@dataclass(frozen=True)
+class Result:
+    scenario: Scenario
+    accepted: float  # seconds to the last 202
+    committed: float  # to every job done
+    published: float  # to the outbox drained
+    copy: float  # raw COPY rows/s
+    started: float  # first chunk started, seconds after the first POST (from the jobs)
+    stored: int
+    states: frozenset[str]
 
 
 def run(args: argparse.Namespace) -> None:
@@ -206,83 +220,142 @@ def run(args: argparse.Namespace) -> None:
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-bench-{suffix}",
         FREQUENTA_LOG_LEVEL="WARNING",
     )
-    total = args.rows * args.batches
+    scenarios = [Scenario.parse(part) for part in args.scenarios.split(",")]
     asyncio.run(init_attendance_database(database_url))
     try:
-        jobs, timings, copy = measure(args, env, database_url, gateway_port, total)
+        results = measure(args, env, database_url, gateway_port, scenarios)
     finally:
         asyncio.run(drop_database(database_url))
         asyncio.run(remove_topology(env["FREQUENTA_BROKER_NAMESPACE"]))
-    report(args, jobs, timings, copy, total)
+    report(args, results)
 
 
 def measure(
-    args: argparse.Namespace, env: dict[str, str], database_url: str, port: int, total: int
-) -> tuple[list[dict[str, object]], dict[str, float], float]:
+    args: argparse.Namespace,
+    env: dict[str, str],
+    database_url: str,
+    port: int,
+    scenarios: list[Scenario],
+) -> list[Result]:
     # Each member gets a visit a day, back in time from yesterday: enrolled before the first.
-    days = -(-total // args.members) + 10
+    days = -(-sum(s.total for s in scenarios) // args.members) + 10
     members = asyncio.run(make_members(database_url, args.members, days))
-    copy = asyncio.run(copy_rate(database_url, total, members))
+    results = []
     with tempfile.TemporaryDirectory() as run_dir:
         launcher = Launcher(procfile(Path(run_dir), args.workers), Path(run_dir), env=env)
         try:
             launcher.up(timeout=60)
-            base_url = f"http://127.0.0.1:{port}"
-            batches = [
-                batch(members, args.rows, b * args.rows, args.order) for b in range(args.batches)
-            ]
-            started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=args.batches) as pool:
-                uploads = list(pool.map(lambda rows: upload(base_url, rows), batches))
-            accepted = time.perf_counter() - started
-            with ThreadPoolExecutor(max_workers=args.batches) as pool:
-                jobs = list(pool.map(lambda up: wait_done(base_url, up[0], args.timeout), uploads))
-            done = time.perf_counter() - started
-            while asyncio.run(unpublished(database_url)):
-                if time.perf_counter() - started > args.timeout:
-                    raise TimeoutError("events still unpublished")
-                time.sleep(0.05)
-            published = time.perf_counter() - started
+            offset = 0
+            for scenario in scenarios:
+                copy = asyncio.run(copy_rate(database_url, scenario.total, members))
+                batches = []
+                for _ in range(scenario.batches):
+                    batches.append(batch(members, scenario.rows, offset, args.order))
+                    offset += scenario.rows
+                results.append(one_scenario(args, database_url, port, scenario, batches, copy))
         finally:
             launcher.down()
             if args.keep_logs:
                 for name in launcher.processes:
                     print(launcher.tail(name, lines=20), file=sys.stderr)
-    timings = {
-        "POST accepted (202, rows in the outbox)": accepted,
-        "job done (rows committed)": done,
-        "events published (outbox drained)": published,
-    }
-    return jobs, timings, copy
+    return results
 
 
-def report(
+def one_scenario(
     args: argparse.Namespace,
-    jobs: list[dict[str, object]],
-    timings: dict[str, float],
+    database_url: str,
+    port: int,
+    scenario: Scenario,
+    batches: list[list[dict[str, object]]],
     copy: float,
-    total: int,
-) -> None:
-    stored = sum(int(job["aceitas"]) for job in jobs)  # type: ignore[call-overload]
-    states = {str(job["estado"]) for job in jobs}
-    print(
-        f"\nBulk ingestion: {args.batches} x {args.rows:,} rows in {args.order} order,"
-        f" {args.members:,} members, {args.workers} worker(s)"
+) -> Result:
+    base_url = f"http://127.0.0.1:{port}"
+    bodies = [json.dumps({"checkins": rows}).encode() for rows in batches]
+    started_wall = datetime.now(UTC)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        uploads = list(pool.map(lambda body: upload(base_url, body), bodies))
+    accepted = time.perf_counter() - started
+    with ThreadPoolExecutor(max_workers=len(uploads)) as pool:
+        jobs = list(pool.map(lambda up: wait_done(base_url, up, args.timeout), uploads))
+    committed = time.perf_counter() - started
+    while asyncio.run(unpublished(database_url)):
+        if time.perf_counter() - started > args.timeout:
+            raise TimeoutError("events still unpublished")
+        time.sleep(0.02)
+    published = time.perf_counter() - started
+    first = min(datetime.fromisoformat(str(job["iniciado_em"])) for job in jobs)
+    return Result(
+        scenario=scenario,
+        accepted=accepted,
+        committed=committed,
+        published=published,
+        copy=copy,
+        started=(first - started_wall).total_seconds(),
+        stored=sum(int(job["aceitas"]) for job in jobs),  # type: ignore[call-overload]
+        states=frozenset(str(job["estado"]) for job in jobs),
     )
-    print(f"{'measure':<46} {'seconds':>9} {'rows/s':>10}")
-    print("-" * 67)
-    for label, seconds in timings.items():
-        print(f"{label:<46} {seconds:>9.2f} {total / seconds:>10,.0f}")
-    print(f"{'raw COPY into a copy of checkins':<46} {total / copy:>9.2f} {copy:>10,.0f}")
-    end_to_end = total / timings["events published (outbox drained)"]
-    print(f"ingestion / raw COPY: {end_to_end / copy:.2f}")
-    print(f"rows stored: {stored:,} of {total:,}; job states: {', '.join(sorted(states))}")
+
+
+def upload(base_url: str, body: bytes) -> str:
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        response = client.post(
+            "/aluno/checkins/lote", content=body, headers={"content-type": "application/json"}
+        )
+        response.raise_for_status()
+        return response.headers["location"]
+
+
+def wait_done(base_url: str, location: str, timeout: float) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        while True:
+            job = client.get(location).json()
+            if job["estado"] in ("concluido", "falhou"):
+                return job
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"job not done after {timeout:.0f}s: {job}")
+            time.sleep(0.02)
+
+
+def report(args: argparse.Namespace, results: list[Result]) -> None:
+    print(
+        f"\nBulk ingestion end to end ({args.order} order, {args.members:,} members,"
+        f" {args.workers} ingestion worker(s), {os.cpu_count()} CPUs)"
+    )
+    header = (
+        f"{'rows':>11} {'POST->202':>10} {'first chunk':>12} {'committed':>17}"
+        f" {'events published':>17} {'raw COPY':>10} {'ratio':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        total = r.scenario.total
+        rows = (
+            f"{total:,}" if r.scenario.batches == 1 else f"{r.scenario.batches}x{r.scenario.rows:,}"
+        )
+        print(
+            f"{rows:>11} {r.accepted:>9.2f}s {r.started:>11.2f}s"
+            f" {r.committed:>6.2f}s {total / r.committed:>8,.0f}/s"
+            f" {r.published:>6.2f}s {total / r.published:>8,.0f}/s"
+            f" {r.copy:>8,.0f}/s {total / r.published / r.copy:>6.2f}"
+        )
+    print(
+        "times from the first POST; rows/s over the whole batch; ratio = events published rows/s"
+        " / raw COPY rows/s"
+    )
+    for r in results:
+        if r.stored != r.scenario.total or r.states != {"concluido"}:
+            print(f"!! {r.scenario}: {r.stored:,} rows stored, jobs {sorted(r.states)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=100_000, help="rows per batch (max 100,000)")
-    parser.add_argument("--batches", type=int, default=1, help="batches uploaded at once")
+    parser.add_argument(
+        "--scenarios",
+        default="100000x1,100000x10",
+        help="comma-separated ROWSxBATCHES, batches uploaded at once (at most 100,000 rows each)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="ingestion worker processes")
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument(

@@ -6,8 +6,6 @@ to the worker, which refuses a bad one as that row's rejection, not the whole ba
 
 from collections.abc import Iterable
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance.domain.batch import RawRow
 from frequenta_attendance.handlers.turnstile import Passage, PassageKind, PassageOutcome
@@ -20,21 +18,21 @@ _KINDS = {
 }
 
 
-def _microseconds(value: Timestamp) -> int:
-    return value.seconds * 1_000_000 + value.nanos // 1000
-
-
 def raw_rows(rows: Iterable[pb.CheckInRow]) -> list[RawRow]:
-    return [
-        RawRow(
-            member_id=row.member_id,
-            entered_us=_microseconds(row.entered_at) if row.HasField("entered_at") else None,
-            exited_us=_microseconds(row.exited_at) if row.HasField("exited_at") else None,
-            device_id=row.device_id,
-            idempotency_key=row.idempotency_key,
-        )
-        for row in rows
-    ]
+    """The rows as sent (one tight loop: a batch holds up to 100,000 of them)."""
+    out: list[RawRow] = []
+    append, make = out.append, RawRow._make
+    for row in rows:
+        has = row.HasField
+        entered = exited = None
+        if has("entered_at"):
+            stamp = row.entered_at
+            entered = stamp.seconds * 1_000_000 + stamp.nanos // 1000
+        if has("exited_at"):
+            stamp = row.exited_at
+            exited = stamp.seconds * 1_000_000 + stamp.nanos // 1000
+        append(make((row.member_id, entered, exited, row.device_id, row.idempotency_key)))
+    return out
 
 
 def batch_job(job: Job) -> pb.CheckInBatchJob:

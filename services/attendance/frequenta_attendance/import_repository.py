@@ -8,15 +8,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frequenta_attendance.domain.batch import (
     MAX_REJECTED_ROWS_KEPT,
+    CheckedRows,
     ImportRow,
     JobState,
     Rejection,
 )
+from frequenta_attendance.domain.batch_triage import Span
 from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.domain.visits import Window
 
@@ -75,6 +78,27 @@ class ChunkCounts:
     duplicates: int
     rejected: int
 
+
+# Microseconds since 1970 to timestamptz, exactly (integer arithmetic below 2**53 microseconds,
+# the year 2255).
+def _instant_sql(column: str) -> str:
+    return f"timestamptz 'epoch' + {column} * interval '1 microsecond'"
+
+
+# :n values of the sequence of checkins.id (its name looked up once, not once per value).
+_NEW_VISIT_IDS = text(
+    "SELECT array_agg(nextval(q.seq)) FROM (SELECT CAST(pg_get_serial_sequence('checkins',"
+    " 'id') AS regclass) AS seq OFFSET 0) AS q, generate_series(1, :n)"
+)
+_INSERT_CHECKED = (
+    "INSERT INTO checkins (id, aluno_id, data_entrada, data_saida, origem, dispositivo_id,"
+    " chave_idempotencia)"
+    f" SELECT r.id, r.aluno_id, {_instant_sql('r.entrada')}, {_instant_sql('r.saida')}, :source,"
+    " r.dispositivo, r.chave FROM unnest(CAST(:ids AS bigint[]), CAST(:members AS bigint[]),"
+    " CAST(:entries AS bigint[]), CAST(:exits AS bigint[]), CAST(:devices AS text[]),"
+    " CAST(:keys AS text[])) AS r(id, aluno_id, entrada, saida, dispositivo, chave)"
+)
+_UNIQUE_VIOLATION = "23505"
 
 _JOB_COLUMNS = (
     "id, state, source, total_rows, processed_rows, accepted, duplicates, rejected, chunks,"
@@ -306,3 +330,62 @@ class ImportRepository:
             },
         )
         return [StoredVisit(*row) for row in result]
+
+    async def visits_near(self, spans: Mapping[int, Span]) -> list[StoredVisit]:
+        """``visits_nearby`` with the windows in microseconds since 1970."""
+        if not spans:
+            return []
+        members = list(spans)
+        rows = await self._session.execute(
+            text(
+                "SELECT c.id, c.aluno_id, c.data_entrada, c.data_saida, c.chave_idempotencia"
+                " FROM unnest(CAST(:members AS bigint[]), CAST(:since AS bigint[]),"
+                " CAST(:until AS bigint[])) AS w(aluno_id, since, until)"
+                f" JOIN checkins c ON c.aluno_id = w.aluno_id AND c.data_entrada >="
+                f" {_instant_sql('w.since')} AND c.data_entrada <="
+                f" coalesce({_instant_sql('w.until')}, 'infinity')"
+            ),
+            {
+                "members": members,
+                "since": [spans[m].since for m in members],
+                "until": [spans[m].until for m in members],
+            },
+        )
+        return [StoredVisit(*row) for row in rows]
+
+    async def insert_checked(
+        self, rows: CheckedRows, positions: Sequence[int], source: CheckInSource
+    ) -> list[int]:
+        """Insert the rows at ``positions`` of ``rows``, in that order, in one statement; the id
+        of each (taken from the table's sequence first, so no row comes back to be matched),
+        or 0 for a row a unique index skipped: its key, or its member and entry, committed
+        meanwhile by a concurrent transaction (another member's row: its lock is not ours).
+
+        The plain INSERT runs in a savepoint: ON CONFLICT DO NOTHING costs about a third more
+        per row, and a conflict is rare; when one happens, the savepoint is rolled back and the
+        rows are inserted again skipping the conflicting ones."""
+        if not positions:
+            return []
+        ids: list[int] = await self._session.scalar(_NEW_VISIT_IDS, {"n": len(positions)})
+        values = {
+            "ids": ids,
+            "members": [rows.members[i] for i in positions],
+            "entries": [rows.entered_us[i] for i in positions],
+            "exits": [rows.exited_us[i] for i in positions],
+            "devices": [rows.devices[i] for i in positions],
+            "keys": [rows.keys[i] for i in positions],
+            "source": source.value,
+        }
+        try:
+            async with self._session.begin_nested():
+                await self._session.execute(text(_INSERT_CHECKED), values)
+            return ids
+        except sa_exc.IntegrityError as error:
+            if getattr(error.orig, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+        inserted = set(
+            await self._session.scalars(
+                text(_INSERT_CHECKED + " ON CONFLICT DO NOTHING RETURNING id"), values
+            )
+        )
+        return [visit_id if visit_id in inserted else 0 for visit_id in ids]

@@ -1,6 +1,8 @@
 """Bulk rows on their own: the input checks and time rules of a single check-in, each failure
-becoming that row's rejection with its 1-based row number."""
+becoming that row's rejection with its 1-based row number; the worker's column screen gives
+every row the same outcome."""
 
+import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,7 +10,7 @@ import pytest
 
 from frequenta_attendance.domain.batch import RawRow
 from frequenta_attendance.domain.rules import GymRules
-from frequenta_attendance.handlers.import_rows import check_rows
+from frequenta_attendance.handlers.import_rows import check_rows, screen_rows
 
 RULES = GymRules(
     tz=ZoneInfo("America/Sao_Paulo"), clock_skew=timedelta(minutes=5), max_visit=timedelta(hours=6)
@@ -85,3 +87,43 @@ def test_good_and_bad_rows_are_told_apart_in_order() -> None:
     passed, rejected = check_rows(enumerate(rows, start=11), now=NOW, rules=RULES)
     assert [row.row_number for row in passed] == [11, 13]
     assert [r.row_number for r in rejected] == [12, 14]
+
+
+TEXTS = ["", " ", "a", " a ", "\t", "a\tb", "\x00", "ção", "\u00a0x", "\u200b", "\ud800", "\x7f"]
+TEXTS += ["x" * 100, " " + "x" * 100 + " ", "x" * 101, "k" * 200, "k" * 201, "a\nb"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_workers_column_screen_decides_every_row_as_check_row(seed: int) -> None:
+    rng = random.Random(seed)
+    now_us = us(NOW)
+
+    def instant() -> int | None:
+        draw = rng.random()
+        if draw < 0.05:
+            return None
+        if draw < 0.15:
+            return rng.choice(
+                [0, 1, -1, 2**62, -(2**62), now_us + 300_000_000, now_us + 300_000_001]
+            )
+        return now_us - rng.randrange(0, 10**12)
+
+    rows = []
+    for number in range(1, 20_001):
+        entered = instant()
+        if rng.random() < 0.4:
+            exited = None
+        elif entered is not None and rng.random() < 0.8:
+            exited = entered + rng.choice([-1, 0, 1, 6 * 3600 * 10**6, 6 * 3600 * 10**6 + 1])
+        else:
+            exited = instant()
+        member = rng.choice([1, 5, 5, 5, 0, -1])
+        device = rng.choice(["", "", "catraca-01", *TEXTS])
+        key = rng.choice(["", "", "k-1", *TEXTS])
+        rows.append((number, RawRow(member, entered, exited, device, key)))
+
+    passed, rejected = check_rows(rows, now=NOW, rules=RULES)
+    screened, screen_rejected = screen_rows(rows, now=NOW, rules=RULES)
+    assert screen_rejected == rejected
+    assert [screened.import_row(i) for i in range(len(screened))] == passed
+    assert len(passed) > 1000 and len(rejected) > 1000

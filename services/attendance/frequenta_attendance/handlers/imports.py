@@ -16,17 +16,16 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from frequenta_attendance import chunks, events
 from frequenta_attendance.clock import Clock
-from frequenta_attendance.domain import errors, visits
-from frequenta_attendance.domain.batch import ImportRow, JobState, RawRow, Rejection
-from frequenta_attendance.domain.batch_plan import plan_chunk
+from frequenta_attendance.domain import errors
+from frequenta_attendance.domain.batch import CheckedRows, ImportRow, JobState, RawRow, Rejection
 from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.domain.rules import GymRules
-from frequenta_attendance.handlers.import_rows import check_rows
-from frequenta_attendance.import_repository import ChunkCounts, Job, NewJob, StoredVisit
+from frequenta_attendance.handlers.import_decisions import decide_rows
+from frequenta_attendance.handlers.import_rows import screen_rows
+from frequenta_attendance.import_repository import ChunkCounts, Job, NewJob
 from frequenta_attendance.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -104,39 +103,30 @@ async def process_chunk(
 ) -> ChunkOutcome:
     started_at = clock()
     # In batch order: when rows of one chunk conflict, the earlier row wins.
-    passed, rejections = check_rows(
-        sorted(chunk.rows, key=lambda numbered: numbered[0]), now=started_at, rules=rules
-    )
+    rows, rejections = screen_rows(sorted(chunk.rows, key=_row_number), now=started_at, rules=rules)
     async with uow:
         if await uow.imports.job_state(chunk.job_id) is None:
             raise errors.job_not_found(str(chunk.job_id))
         if not await uow.imports.claim_chunk(chunk.job_id, chunk.number, started_at):
             log.info("chunk %d of job %s was processed already", chunk.number, chunk.job_id)
             return ChunkOutcome(chunk.job_id, chunk.number, already_done=True)
-        members = await uow.imports.lock_members([row.member_id for row in passed])
-        keys = [row.idempotency_key for row in passed if row.idempotency_key is not None]
-        plan = plan_chunk(
-            passed,
-            members=members,
-            stored_by_key=await uow.imports.visits_by_keys(keys),
-            stored_nearby=await uow.imports.visits_nearby(
-                _windows([r for r in passed if r.member_id in members], now=started_at, rules=rules)
-            ),
-            now=started_at,
-            rules=rules,
-        )
-        inserted = await uow.imports.insert_visits(plan.accepted, chunk.source)
-        duplicates = len(plan.duplicates)
-        rejections += plan.rejections
-        lost = _not_inserted(plan.accepted, inserted)
+        decision = await decide_rows(uow, rows, now=started_at, rules=rules)
+        ids = await uow.imports.insert_checked(rows, decision.accepted, chunk.source)
+        duplicates = decision.duplicates
+        rejections += decision.rejections
+        lost = [
+            rows.import_row(index)
+            for index, id_ in zip(decision.accepted, ids, strict=True)
+            if not id_
+        ]
         if lost:
             lost_duplicates, lost_rejections = await _decide_lost(uow, lost)
             duplicates += lost_duplicates
             rejections += lost_rejections
-        await _add_events(uow, chunk, plan.accepted, inserted)
+        accepted = await _add_events(uow, chunk, rows, decision.accepted, ids)
         counts = ChunkCounts(
             processed=len(chunk.rows),
-            accepted=len(inserted),
+            accepted=accepted,
             duplicates=duplicates,
             rejected=len(rejections),
         )
@@ -173,32 +163,6 @@ async def fail_job(*, uow: UnitOfWork, clock: Clock, job_id: uuid.UUID, error: s
     log.error("import job %s failed: %s", job_id, error)
 
 
-def _windows(
-    rows: Sequence[ImportRow], *, now: datetime, rules: GymRules
-) -> dict[int, visits.Window]:
-    """Per member, the entries among which a visit colliding with one of its rows can lie."""
-    windows: dict[int, visits.Window] = {}
-    for row in rows:
-        window = visits.collision_window(row.entered_at, row.exited_at, now=now, rules=rules)
-        known = windows.get(row.member_id)
-        if known is not None:
-            until = (
-                None
-                if known.until is None or window.until is None
-                else max(known.until, window.until)
-            )
-            window = visits.Window(min(known.since, window.since), until)
-        windows[row.member_id] = window
-    return windows
-
-
-def _not_inserted(
-    accepted: Sequence[ImportRow], inserted: Sequence[StoredVisit]
-) -> list[ImportRow]:
-    stored = {(visit.member_id, visit.entered_at) for visit in inserted}
-    return [row for row in accepted if (row.member_id, row.entered_at) not in stored]
-
-
 async def _decide_lost(uow: UnitOfWork, lost: Sequence[ImportRow]) -> tuple[int, list[Rejection]]:
     """Rows skipped by the insert because a concurrent transaction committed the same key
     meanwhile (another member's row: its lock is not ours): a duplicate if that visit is this
@@ -219,41 +183,32 @@ async def _decide_lost(uow: UnitOfWork, lost: Sequence[ImportRow]) -> tuple[int,
     return duplicates, rejections
 
 
-@dataclass(frozen=True, slots=True)
-class _Imported:
-    """A visit this chunk stored, as its event tells it."""
-
-    id: int
-    member_id: int
-    entered_at: datetime
-    exited_at: datetime | None
-    source: CheckInSource
-    device_id: str | None
+def _row_number(numbered: tuple[int, RawRow]) -> int:
+    return numbered[0]
 
 
 async def _add_events(
     uow: UnitOfWork,
     chunk: chunks.Chunk,
-    accepted: Sequence[ImportRow],
-    inserted: Sequence[StoredVisit],
-) -> None:
-    """One ``checkins.imported`` event per member of the visits this chunk stored."""
-    devices = {(row.member_id, row.entered_at): row.device_id for row in accepted}
-    by_member: defaultdict[int, list[_Imported]] = defaultdict(list)
-    for stored in inserted:
-        by_member[stored.member_id].append(
-            _Imported(
-                stored.id,
-                stored.member_id,
-                stored.entered_at,
-                stored.exited_at,
-                chunk.source,
-                devices[(stored.member_id, stored.entered_at)],
+    rows: CheckedRows,
+    positions: Sequence[int],
+    ids: Sequence[int],
+) -> int:
+    """One ``checkins.imported`` event per member of the visits this chunk stored (the rows at
+    ``positions`` whose id is not 0); how many visits that is."""
+    by_member: defaultdict[int, list[events.ImportedVisit]] = defaultdict(list)
+    members, entries, exits, devices = rows.members, rows.entered_us, rows.exited_us, rows.devices
+    stored = 0
+    for index, visit_id in zip(positions, ids, strict=True):
+        if visit_id:
+            by_member[members[index]].append(
+                events.ImportedVisit(visit_id, entries[index], exits[index], devices[index])
             )
-        )
+            stored += 1
     await uow.outbox.add_many(
         [
-            events.checkins_imported(member_id, by_member[member_id], chunk.job_id)
+            events.visits_imported(member_id, by_member[member_id], chunk.source, chunk.job_id)
             for member_id in sorted(by_member)
         ]
     )
+    return stored
