@@ -432,6 +432,10 @@ its deciles). It moves one column at a time: `days_since_last_visit` moves witho
 Then the explanation's factor contributions (`explain.contributions`, what the API's reasons are
 made of): for each factor (a group of features that belong together, e.g. the absence and its
 ratio), the change in log-odds when the member's values are replaced by the training medians.
+The plan and the days to its renewal are one factor, `plan_renewal`, measured against the
+training mix of plans and of where their members stand in their cycles: the model mixes the two
+(a monthly member is always near a renewal), and explained apart they made "plano mensal" look
+like it lowered the risk.
 """,
 )
 

@@ -9,7 +9,10 @@ from churn_synthetic import SAO_PAULO
 
 from frequenta_churn.ml.explain import (
     FACTOR_GROUPS,
+    PLAN_RENEWAL,
+    RENEWAL_QUANTILES,
     Direction,
+    Reference,
     contributions,
     explain,
 )
@@ -81,7 +84,7 @@ def test_a_member_at_the_reference_has_no_numeric_factor(trained, scorer):
         values, _ = reference.alternatives[group.code][0]
         row[[INDEX[name] for name in group.features]] = values
     result = contributions(scorer, row[None, :], reference)[0]
-    numeric = [i for i, g in enumerate(FACTOR_GROUPS) if g.code != "plan"]
+    numeric = [i for i, g in enumerate(FACTOR_GROUPS) if g.code != PLAN_RENEWAL]
     assert np.allclose(result[numeric], 0.0, atol=1e-6)
 
 
@@ -97,8 +100,42 @@ def test_explaining_a_thousand_members_is_one_batch(trained):
     rows = trained.holdout.X[:1000]
     explained = explain(Counting(), rows, trained.schema.reference)
     assert len(explained) == len(rows) and len(calls) == 1
-    plans = len(trained.schema.reference.alternatives["plan"])
-    assert calls[0] == len(rows) * (1 + len(FACTOR_GROUPS) - 1 + plans)
+    renewal = len(trained.schema.reference.alternatives[PLAN_RENEWAL])
+    assert renewal == 4 * len(RENEWAL_QUANTILES)  # the synthetic gym's four plans
+    assert calls[0] == len(rows) * (1 + len(FACTOR_GROUPS) - 1 + renewal)
+
+
+def test_plan_and_renewal_are_one_factor_that_follows_who_cancels(trained, scorer):
+    """Monthly members cancel most in the synthetic gym (and in the simulator): their plan and
+    renewal factor raises the risk on average; annual members far from their renewal have it
+    lowered. (Explained as two factors, the plan of a monthly member came out lowering it.)"""
+    X = trained.holdout.X
+    column = [g.code for g in FACTOR_GROUPS].index(PLAN_RENEWAL)
+    result = contributions(scorer, X, trained.schema.reference)[:, column]
+    monthly = X[:, INDEX["plan_mensal"]] == 1
+    annual_far = (X[:, INDEX["plan_anual"]] == 1) & (X[:, INDEX["days_to_plan_end"]] > 90)
+    assert result[monthly].mean() > 0
+    assert result[annual_far].mean() < 0
+
+
+def test_a_reference_stored_with_separate_plan_factors_still_explains(trained, scorer):
+    old = {
+        code: alts
+        for code, alts in trained.schema.reference.to_dict().items()
+        if code != PLAN_RENEWAL
+    }
+    old["plan_cycle"] = [{"values": [17.0], "weight": 1.0}]
+    old["plan"] = [
+        {"values": [1.0, 0.0, 0.0, 0.0, 0.0], "weight": 0.6},
+        {"values": [0.0, 0.0, 0.0, 1.0, 0.0], "weight": 0.4},
+    ]
+    reference = Reference.from_dict(old)
+    assert reference.alternatives[PLAN_RENEWAL] == (
+        ((17.0, 1.0, 0.0, 0.0, 0.0, 0.0), 0.6),
+        ((17.0, 0.0, 0.0, 0.0, 1.0, 0.0), 0.4),
+    )
+    (factors,) = explain(scorer, steady_member(3)[None, :], reference, top_k=6)
+    assert {f.code for f in factors} <= {g.code for g in FACTOR_GROUPS}
 
 
 def values(**given: float) -> dict[str, float]:
@@ -137,11 +174,23 @@ def values(**given: float) -> dict[str, float]:
             {"visits_per_week_4w": 2.5, "baseline_visits_per_week": 2.5, "frequency_ratio": 1.0},
             "2,5 visitas por semana nas últimas 4 semanas",
         ),
-        ("plan", {"plan_mensal": 1.0}, "plano mensal"),
-        ("plan", {"plan_other": 1.0}, "plano fora dos planos padrão"),
+        (
+            "plan_renewal",
+            {"plan_mensal": 1.0, "days_to_plan_end": 12},
+            "plano mensal; o ciclo atual termina em 12 dias",
+        ),
+        (
+            "plan_renewal",
+            {"plan_other": 1.0, "days_to_plan_end": 0},
+            "plano fora dos planos padrão; o ciclo atual termina hoje",
+        ),
+        (
+            "plan_renewal",
+            {"plan_anual": 1.0, "days_to_plan_end": 1},
+            "plano anual; o ciclo atual termina em 1 dia",
+        ),
         ("tenure", {"tenure_days": 45}, "primeiros 90 dias de matrícula (45 dias)"),
         ("tenure", {"tenure_days": 400}, "matriculado há 13 meses"),
-        ("plan_cycle", {"days_to_plan_end": 1}, "o ciclo do plano termina em 1 dia"),
         (
             "regularity",
             {"active_weeks_share_8w": 0.375, "tenure_days": 300},
@@ -168,7 +217,7 @@ def test_risk_bands_from_the_base_rate():
 
 
 def test_recommendations_follow_the_factors_that_raise_the_risk():
-    advice = recommendations(["absence", "plan", "tenure"], RiskBand.HIGH)
-    assert advice == [RECOMMENDATIONS["absence"], RECOMMENDATIONS["plan"]]
+    advice = recommendations(["absence", "plan_renewal", "tenure"], RiskBand.HIGH)
+    assert advice == [RECOMMENDATIONS["absence"], RECOMMENDATIONS["plan_renewal"]]
     assert recommendations(["absence"], RiskBand.LOW) == [KEEP_GOING]
     assert recommendations([], RiskBand.HIGH) == [KEEP_GOING]

@@ -94,18 +94,18 @@ def _tenure(v: Mapping[str, float]) -> str:
     return f"matriculado há {days // 30} meses"
 
 
-def _plan_cycle(v: Mapping[str, float]) -> str:
-    days = round(v["days_to_plan_end"])
-    if days == 0:
-        return "o ciclo do plano termina hoje"
-    return f"o ciclo do plano termina em {_days(days)}"
-
-
-def _plan(v: Mapping[str, float]) -> str:
+def _plan_name(v: Mapping[str, float]) -> str:
     for code in PLAN_CODES:
         if v.get(f"plan_{code}", 0.0) >= 0.5:
             return f"plano {code}"
     return "plano fora dos planos padrão"
+
+
+def _plan_renewal(v: Mapping[str, float]) -> str:
+    days = round(v["days_to_plan_end"])
+    if days == 0:
+        return f"{_plan_name(v)}; o ciclo atual termina hoje"
+    return f"{_plan_name(v)}; o ciclo atual termina em {_days(days)}"
 
 
 def sentence(code: str, values: Mapping[str, float], everything: Mapping[str, float]) -> str:
@@ -120,10 +120,8 @@ def sentence(code: str, values: Mapping[str, float], everything: Mapping[str, fl
         return f"visitas de {round(values['avg_visit_minutes'])} minutos em média"
     if code == "tenure":
         return _tenure(values)
-    if code == "plan_cycle":
-        return _plan_cycle(values)
-    if code == "plan":
-        return _plan(values)
+    if code == "plan_renewal":
+        return _plan_renewal(values)
     raise ValueError(f"unknown factor {code!r}")
 
 
@@ -136,9 +134,8 @@ RECOMMENDATIONS: Mapping[str, str] = {
     "visit_duration": "Oferecer uma reavaliação com o instrutor para renovar o treino.",
     "tenure": "Fazer o acompanhamento de boas-vindas: treino guiado com instrutor e contato ao "
     "fim do primeiro mês.",
-    "plan_cycle": "Falar com o aluno antes do fim do ciclo do plano, com uma oferta de "
-    "continuidade.",
-    "plan": "Apresentar as vantagens de um plano mais longo (trimestral, semestral ou anual).",
+    "plan_renewal": "Falar com o aluno antes da renovação, com uma oferta de continuidade "
+    "(a quem renova todo mês, as vantagens de um plano mais longo).",
 }
 KEEP_GOING = "Manter o acompanhamento habitual."
 
