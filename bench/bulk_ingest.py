@@ -113,6 +113,48 @@ def batch(members: list[int], rows: int, offset: int, order: str) -> list[dict[s
     return out
 
 
+def cpu_seconds(pids: dict[int, str]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each named group of processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for pid, name in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+async def backend_pids(url: str) -> list[int]:
+    connection = await asyncpg.connect(dsn(url))
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        return [row["pid"] for row in rows]
+    finally:
+        await connection.close()
+
+
+def watched(launcher: Launcher, database_url: str) -> dict[int, str]:
+    """The run's processes by pid: ours by Procfile name, the database's backends, RabbitMQ."""
+    pids: dict[int, str] = {}
+    for name in launcher.processes:
+        pid = launcher.pid(name)
+        if pid is not None:
+            pids[pid] = "ingest-worker (all)" if name.startswith("ingest-worker") else name
+    pids.update(dict.fromkeys(asyncio.run(backend_pids(database_url)), "postgres"))
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if b"beam.smp" in (entry / "cmdline").read_bytes():
+                    pids[int(entry.name)] = "rabbitmq (whole broker)"
+            except OSError:
+                continue
+    return pids
+
+
 async def unpublished(url: str) -> int:
     connection = await asyncpg.connect(dsn(url))
     try:
@@ -203,6 +245,7 @@ class Result:
     started: float  # first chunk started, seconds after the first POST (from the jobs)
     stored: int
     states: frozenset[str]
+    cpu: dict[str, float]  # CPU seconds per process group, POST to events published
 
 
 def run(args: argparse.Namespace) -> None:
@@ -252,7 +295,9 @@ def measure(
                 for _ in range(scenario.batches):
                     batches.append(batch(members, scenario.rows, offset, args.order))
                     offset += scenario.rows
-                results.append(one_scenario(args, database_url, port, scenario, batches, copy))
+                results.append(
+                    one_scenario(args, database_url, port, scenario, batches, copy, launcher)
+                )
         finally:
             launcher.down()
             if args.keep_logs:
@@ -268,9 +313,11 @@ def one_scenario(
     scenario: Scenario,
     batches: list[list[dict[str, object]]],
     copy: float,
+    launcher: Launcher,
 ) -> Result:
     base_url = f"http://127.0.0.1:{port}"
     bodies = [json.dumps({"checkins": rows}).encode() for rows in batches]
+    cpu_before = cpu_seconds(watched(launcher, database_url))
     started_wall = datetime.now(UTC)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
@@ -284,6 +331,7 @@ def one_scenario(
             raise TimeoutError("events still unpublished")
         time.sleep(0.02)
     published = time.perf_counter() - started
+    cpu_after = cpu_seconds(watched(launcher, database_url))  # new backends counted from 0
     first = min(datetime.fromisoformat(str(job["iniciado_em"])) for job in jobs)
     return Result(
         scenario=scenario,
@@ -294,6 +342,7 @@ def one_scenario(
         started=(first - started_wall).total_seconds(),
         stored=sum(int(job["aceitas"]) for job in jobs),  # type: ignore[call-overload]
         states=frozenset(str(job["estado"]) for job in jobs),
+        cpu={name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after},
     )
 
 
@@ -344,6 +393,13 @@ def report(args: argparse.Namespace, results: list[Result]) -> None:
         "times from the first POST; rows/s over the whole batch; ratio = events published rows/s"
         " / raw COPY rows/s"
     )
+    if args.cpu:
+        for r in results:
+            used = ", ".join(
+                f"{name} {seconds:.2f}"
+                for name, seconds in sorted(r.cpu.items(), key=lambda item: -item[1])
+            )
+            print(f"CPU seconds, {r.scenario.total:,} rows: {used}")
     for r in results:
         if r.stored != r.scenario.total or r.states != {"concluido"}:
             print(f"!! {r.scenario}: {r.stored:,} rows stored, jobs {sorted(r.states)}")
@@ -365,6 +421,9 @@ def main() -> None:
         help="rows in entry order (a turnstile log) or member by member (a history export)",
     )
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument(
+        "--cpu", action="store_true", help="print the CPU time each process group used"
+    )
     parser.add_argument("--keep-logs", action="store_true", help="print the processes' logs")
     run(parser.parse_args())
 

@@ -6,6 +6,7 @@ import uvicorn
 
 from frequenta_gateway.app import create_app
 from frequenta_gateway.settings import GatewaySettings
+from frequenta_kit import gc_tuning
 from frequenta_kit.logs import configure_logging
 
 
@@ -28,6 +29,7 @@ def main() -> None:
     parser.parse_args()
     settings = GatewaySettings()
     configure_logging(settings.log_level, settings.log_json)
+    gc_tuning.for_bulk_work()  # bulk uploads of 100,000 rows
     serve(settings)
 
 

@@ -24,6 +24,7 @@ from frequenta_attendance.relay import Relay
 from frequenta_attendance.reports.scheduler import run_scheduler
 from frequenta_attendance.reports.worker import run_reports_worker
 from frequenta_attendance.settings import AttendanceSettings
+from frequenta_kit import gc_tuning
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
 
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = AttendanceSettings()
     configure_logging(settings.log_level, settings.log_json)
+    gc_tuning.for_bulk_work()  # bulk imports pass through every one of these processes
     if args.command == "worker":
         asyncio.run(WORKERS[args.queue](settings))
         return 0

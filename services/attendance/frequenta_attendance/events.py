@@ -10,7 +10,8 @@ phone, birth date) and no names: consumers that need them ask attendance.
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple, Protocol
+from operator import itemgetter
+from typing import Protocol
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -158,25 +159,22 @@ def checkins_imported(
     return envelope
 
 
-class ImportedVisit(NamedTuple):
-    """A visit a bulk import stored, as the worker holds it: instants in whole microseconds
-    since 1970-01-01T00:00Z."""
-
-    id: int
-    entered_us: int
-    exited_us: int | None
-    device_id: str | None
+# A visit a bulk import stored, as the worker holds it: (id, entry, exit or None, device or
+# None), instants in whole microseconds since 1970-01-01T00:00Z. A plain tuple: a chunk makes
+# thousands.
+ImportedVisit = tuple[int, int, int | None, str | None]
+_BY_ENTRY = itemgetter(1)
 
 
 def visits_imported(
-    member_id: int, visits: Sequence[ImportedVisit], source: CheckInSource, job_id: uuid.UUID
+    member_id: int, visits: list[ImportedVisit], source: CheckInSource, job_id: uuid.UUID
 ) -> ev.EventEnvelope:
     """``checkins_imported`` for visits of ``member_id`` given in microseconds: the same event,
-    built without a datetime or a Timestamp object per visit (a chunk stores thousands)."""
+    built without a datetime or a Timestamp object per visit. Sorts ``visits`` in place."""
     if not visits:
         raise ValueError(f"an import event needs visits of member {member_id}")
-    ordered = sorted(visits, key=lambda visit: visit.entered_us)
-    latest = ordered[-1].entered_us
+    visits.sort(key=_BY_ENTRY)
+    latest = visits[-1][1]
     envelope = ev.EventEnvelope(
         event_id=str(uuid.uuid4()),
         event_type=CHECKINS_IMPORTED,
@@ -190,7 +188,7 @@ def visits_imported(
     imported.job_id = str(job_id)
     add = imported.visits.add
     source_name = source.name.lower()
-    for visit_id, entered_us, exited_us, device_id in ordered:
+    for visit_id, entered_us, exited_us, device_id in visits:
         recorded = add(
             visit_id=visit_id,
             member_id=member_id,

@@ -3,6 +3,7 @@ row number) as compact JSON, read back exactly; anything else is refused as malf
 dead-lettered by the worker)."""
 
 import json
+import random
 import uuid
 
 import pytest
@@ -90,3 +91,30 @@ def _body(**changes: object) -> bytes:
 def test_anything_else_is_malformed(body: bytes) -> None:
     with pytest.raises(chunks.MalformedChunk):
         chunks.decode(body)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_quick_reading_of_a_chunk_agrees_with_the_reading_of_each_row(seed: int) -> None:
+    rng = random.Random(seed)
+    values = [1, 7, 0, -2, None, "", "k", 1.5, True, [], {}]
+    rows = []
+    for number in range(1, rng.randrange(2, 60)):
+        row = [number, rng.choice([42, 43, 44])]
+        row += [rng.choice([1_741_601_700_000_000, None]), rng.choice([None, 5])]
+        row += [rng.choice(["", "catraca"]), rng.choice(["", "k-1"])]
+        row = row[: rng.choice([2, 3, 4, 5, 6, 6, 6])]
+        if rng.random() < 0.03:  # now and then a bad value, or a bad row
+            row[rng.randrange(len(row))] = rng.choice(values)
+        if rng.random() < 0.01:
+            row = rng.choice([[1], [1, 2, 3, 4, 5, 6, 7], "row", None])
+        rows.append(row)
+    body = json.dumps({"v": 1, "job": str(JOB), "chunk": 0, "source": "importacao", "rows": rows})
+    try:
+        expected: object = [chunks._numbered_row(v, i) for i, v in enumerate(rows)]
+    except chunks.MalformedChunk:
+        expected = chunks.MalformedChunk
+    try:
+        got: object = chunks.decode(body.encode()).rows
+    except chunks.MalformedChunk:
+        got = chunks.MalformedChunk
+    assert got == expected

@@ -141,3 +141,33 @@ def test_the_event_schema_has_no_field_for_personal_data():
     for message in ev.DESCRIPTOR.message_types_by_name.values():
         names = {field.name for field in message.fields}
         assert not names & forbidden, (message.name, names & forbidden)
+
+
+def test_a_bulk_chunk_builds_the_same_import_event_from_microseconds():
+    job = uuid.uuid4()
+
+    def us(instant: datetime) -> int:
+        return (instant - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+    later = ENTERED + timedelta(days=1, microseconds=1)
+    stored = [
+        visit(
+            id=9,
+            entered_at=later,
+            exited_at=later + timedelta(hours=1),
+            source=CheckInSource.IMPORT,
+        ),
+        visit(id=8, entered_at=ENTERED, device_id=None, source=CheckInSource.IMPORT),
+    ]
+    expected = events.checkins_imported(42, stored, job)
+    built = events.visits_imported(
+        42,
+        [(v.id, us(v.entered_at), v.exited_at and us(v.exited_at), v.device_id) for v in stored],
+        CheckInSource.IMPORT,
+        job,
+    )
+    assert_envelope(built, "checkins.imported", later)
+    assert built.event_id != expected.event_id
+    built.event_id = expected.event_id
+    assert built.SerializeToString() == expected.SerializeToString()
+    assert [v.visit_id for v in built.check_ins_imported.visits] == [8, 9]  # in entry order

@@ -202,7 +202,7 @@ async def _add_events(
     for index, visit_id in zip(positions, ids, strict=True):
         if visit_id:
             by_member[members[index]].append(
-                events.ImportedVisit(visit_id, entries[index], exits[index], devices[index])
+                (visit_id, entries[index], exits[index], devices[index])
             )
             stored += 1
     await uow.outbox.add_many(
