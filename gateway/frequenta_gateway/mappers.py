@@ -11,7 +11,9 @@ from frequenta_gateway.schemas import attendance, batches, churn, members, model
 from frequenta_gateway.schemas.common import Pagination, Period
 from frequenta_gateway.vocabulary import (
     BAND_FROM_PROTO,
+    BAND_TO_PROTO,
     DIRECTION_FROM_PROTO,
+    FACTOR_FROM_PROTO,
     IMPORT_STATE_FROM_PROTO,
     PROMOTION_REASON_FROM_PROTO,
     REASON_FROM_PROTO,
@@ -220,14 +222,15 @@ def attendance_out(
 # --- churn ---------------------------------------------------------------------------------------
 
 
-def churn_risk_out(risk: churn_pb2.ChurnRisk) -> churn.ChurnRisk:
-    return churn.ChurnRisk(
-        aluno_id=risk.member_id,
-        probabilidade_churn=risk.probability,
-        risco_nivel=BAND_FROM_PROTO.get(risk.band),
-        fatores_risco=[
+def _risk_fields(risk: churn_pb2.ChurnRisk) -> dict[str, object]:
+    return {
+        "aluno_id": risk.member_id,
+        "probabilidade_churn": risk.probability,
+        "risco_nivel": BAND_FROM_PROTO.get(risk.band),
+        "fatores_risco": [
             churn.RiskFactor(
-                fator=factor.feature,
+                fator=FACTOR_FROM_PROTO.get(factor.factor, factor.factor),
+                atributo=factor.feature,
                 valor=factor.value,
                 direcao=DIRECTION_FROM_PROTO.get(factor.direction),
                 peso=factor.weight,
@@ -235,10 +238,55 @@ def churn_risk_out(risk: churn_pb2.ChurnRisk) -> churn.ChurnRisk:
             )
             for factor in risk.factors
         ],
-        recomendacoes=list(risk.recommendations),
-        versao_modelo=risk.model_version,
-        horizonte_dias=risk.horizon_days,
-        calculado_em=instant(risk, "computed_at") or datetime.now(UTC),
+        "recomendacoes": list(risk.recommendations),
+        "versao_modelo": risk.model_version,
+        "horizonte_dias": risk.horizon_days,
+        "calculado_em": instant(risk, "computed_at") or datetime.now(UTC),
+        "historico_limitado": risk.limited_history,
+        "plano": risk.plan_code,
+        "dias_matricula": risk.tenure_days,
+        "ultimo_checkin": instant(risk, "last_visit_at"),
+    }
+
+
+def churn_risk_out(risk: churn_pb2.ChurnRisk) -> churn.ChurnRisk:
+    return churn.ChurnRisk(**_risk_fields(risk))
+
+
+def at_risk_request(
+    *,
+    min_band: churn.BandFilter | None,
+    plan_code: str | None,
+    max_tenure_days: int | None,
+    page: int,
+    size: int,
+) -> churn_pb2.ListAtRiskMembersRequest:
+    return churn_pb2.ListAtRiskMembersRequest(
+        min_band=BAND_TO_PROTO[min_band] if min_band else churn_pb2.RISK_BAND_UNSPECIFIED,
+        plan_code=plan_code or "",
+        max_tenure_days=max_tenure_days or 0,
+        page=page,
+        page_size=size,
+    )
+
+
+def at_risk_page_out(
+    response: churn_pb2.ListAtRiskMembersResponse,
+    names: dict[int, str],
+    *,
+    page: int,
+    size: int,
+) -> churn.AtRiskPage:
+    return churn.AtRiskPage(
+        itens=[
+            churn.AtRiskMember(nome=names.get(risk.member_id), **_risk_fields(risk))
+            for risk in response.members
+        ],
+        total=response.total,
+        pagina=page,
+        tamanho=size,
+        versao_modelo=response.model_version,
+        calculado_em=instant(response, "computed_at") or datetime.now(UTC),
     )
 
 

@@ -37,6 +37,9 @@ REST_FIELD_BY_PROTO_FIELD: dict[str, str] = {
     "date": "data",
     "version": "versao",
     "force": "forcar",
+    "min_band": "nivel_minimo",
+    "plan_code": "plano",
+    "max_tenure_days": "max_dias_matricula",
 }
 
 REASON_TO_PROTO: dict[members.CancellationReason, int] = {
@@ -63,6 +66,21 @@ BAND_FROM_PROTO: dict[int, churn.RiskBand] = {
 DIRECTION_FROM_PROTO: dict[int, churn.Direction] = {
     churn_pb2.FACTOR_DIRECTION_INCREASES_RISK: "aumenta",
     churn_pb2.FACTOR_DIRECTION_DECREASES_RISK: "reduz",
+}
+BAND_TO_PROTO: dict[churn.BandFilter, int] = {
+    churn.BandFilter.BAIXO: churn_pb2.RISK_BAND_LOW,
+    churn.BandFilter.MEDIO: churn_pb2.RISK_BAND_MEDIUM,
+    churn.BandFilter.MEDIO_SEM_ACENTO: churn_pb2.RISK_BAND_MEDIUM,
+    churn.BandFilter.ALTO: churn_pb2.RISK_BAND_HIGH,
+}
+# Churn's factor codes (RiskFactor.factor); a code this gateway does not know passes unchanged.
+FACTOR_FROM_PROTO: dict[str, str] = {
+    "absence": "ausencia",
+    "frequency": "frequencia",
+    "regularity": "regularidade",
+    "visit_duration": "duracao_visita",
+    "tenure": "tempo_matricula",
+    "plan_renewal": "plano_renovacao",
 }
 
 

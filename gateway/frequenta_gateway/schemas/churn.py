@@ -1,6 +1,8 @@
-"""Churn risk (`risco-churn`): probability of cancelling within the horizon, and why."""
+"""Churn risk (`risco-churn`, the at-risk list): probability of cancelling within the horizon,
+and why."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import ConfigDict, Field
@@ -10,28 +12,67 @@ from frequenta_gateway.schemas.common import ResponseModel
 RiskBand = Literal["baixo", "médio", "alto"]
 Direction = Literal["aumenta", "reduz"]
 
+
+class BandFilter(StrEnum):
+    """`nivel_minimo` of the at-risk list ("medio" without the accent is taken too)."""
+
+    BAIXO = "baixo"
+    MEDIO = "médio"
+    MEDIO_SEM_ACENTO = "medio"
+    ALTO = "alto"
+
+
 FACTOR_EXAMPLE = {
-    "fator": "days_since_last_visit",
-    "valor": 21.0,
+    "fator": "ausencia",
+    "atributo": "days_since_last_visit",
+    "valor": 12.0,
     "direcao": "aumenta",
-    "peso": 0.84,
-    "descricao": "21 dias sem vir à academia",
+    "peso": 1.84,
+    "descricao": "12 dias sem vir à academia; o intervalo habitual é de 3 dias",
 }
+PLAN_FACTOR_EXAMPLE = {
+    "fator": "plano_renovacao",
+    "atributo": "days_to_plan_end",
+    "valor": 9.0,
+    "direcao": "aumenta",
+    "peso": 0.81,
+    "descricao": "plano mensal; o ciclo atual termina em 9 dias",
+}
+RECOMMENDATIONS_EXAMPLE = [
+    "Entrar em contato (ligação ou mensagem) convidando o aluno a voltar e perguntar se algo "
+    "atrapalhou a rotina.",
+    "Falar com o aluno antes da renovação, com uma oferta de continuidade (a quem renova todo "
+    "mês, as vantagens de um plano mais longo).",
+]
 
 
 class RiskFactor(ResponseModel):
-    """One reason behind a prediction."""
+    """One reason behind a prediction: a group of features that belong together, and how much
+    they moved the risk against a typical member of the training data."""
 
     fator: str = Field(
-        description="Machine name of the feature.", examples=["days_since_last_visit"]
+        description="The factor: `ausencia`, `frequencia`, `regularidade`, `duracao_visita`, "
+        "`tempo_matricula` or `plano_renovacao` (the plan and the days to the end of its "
+        "current cycle, one factor because the model reads them together).",
+        examples=["ausencia"],
     )
-    valor: float = Field(description="The member's value of that feature.", examples=[21.0])
+    atributo: str = Field(
+        description="The feature whose value is `valor` (docs/model.md, Features).",
+        examples=["days_since_last_visit"],
+    )
+    valor: float = Field(description="The member's value of `atributo`.", examples=[12.0])
     direcao: Direction | None = Field(
-        description="Whether it raises or lowers the risk.", examples=["aumenta"]
+        description="Whether it raises (`aumenta`) or lowers (`reduz`) the risk.",
+        examples=["aumenta"],
     )
-    peso: float = Field(description="Size of the contribution (log-odds units).", examples=[0.84])
+    peso: float = Field(
+        description="Size of the contribution (log-odds units), comparable across the factors "
+        "of one prediction.",
+        examples=[1.84],
+    )
     descricao: str = Field(
-        description="A sentence for staff, in Portuguese.", examples=["21 dias sem vir à academia"]
+        description="A sentence for staff, in Portuguese.",
+        examples=["12 dias sem vir à academia; o intervalo habitual é de 3 dias"],
     )
 
     model_config = ConfigDict(json_schema_extra={"examples": [FACTOR_EXAMPLE]})
@@ -45,20 +86,40 @@ class ChurnRisk(ResponseModel):
         ge=0,
         le=1,
         description="Probability of cancelling within `horizonte_dias`.",
-        examples=[0.73],
+        examples=[0.31],
     )
-    risco_nivel: RiskBand | None = Field(description="Risk band.", examples=["alto"])
-    fatores_risco: list[RiskFactor] = Field(description="Factors, strongest first.")
+    risco_nivel: RiskBand | None = Field(
+        description="Risk band: `alto` from 3x the gym's base rate of the model's training "
+        "data, `médio` from 1.5x (thresholds in GET /modelo, `faixas_risco`).",
+        examples=["alto"],
+    )
+    fatores_risco: list[RiskFactor] = Field(
+        description="The top 3 factors, strongest first (plus the tenure factor when "
+        "`historico_limitado`)."
+    )
     recomendacoes: list[str] = Field(
         description="Suggested retention actions, in Portuguese.",
-        examples=[["Ligar para o aluno e oferecer uma aula experimental de outra modalidade."]],
+        examples=[RECOMMENDATIONS_EXAMPLE],
     )
     versao_modelo: str = Field(
         description="Version of the model that computed it.", examples=["2025-03-01T06-00-00Z-hgb"]
     )
     horizonte_dias: int = Field(description="Prediction horizon in days.", examples=[30])
     calculado_em: datetime = Field(
-        description="When it was computed.", examples=["2025-03-12T15:00:00Z"]
+        description="When it was computed (the features are as of this instant).",
+        examples=["2025-03-12T15:00:00Z"],
+    )
+    historico_limitado: bool = Field(
+        description="True for a member enrolled less than 42 days ago: the model cannot yet "
+        "compare their recent frequency with a baseline of their own, so the score leans on "
+        "tenure, plan and absence. Still a score; read it as a first estimate.",
+        examples=[False],
+    )
+    plano: str = Field(description="The member's plan code.", examples=["mensal"])
+    dias_matricula: int = Field(description="Local days since enrollment.", examples=[214])
+    ultimo_checkin: datetime | None = Field(
+        description="Entry instant of the last visit; null if none.",
+        examples=["2025-02-28T10:15:00Z"],
     )
 
     model_config = ConfigDict(
@@ -66,14 +127,74 @@ class ChurnRisk(ResponseModel):
             "examples": [
                 {
                     "aluno_id": 42,
-                    "probabilidade_churn": 0.73,
+                    "probabilidade_churn": 0.31,
                     "risco_nivel": "alto",
-                    "fatores_risco": [FACTOR_EXAMPLE],
-                    "recomendacoes": [
-                        "Ligar para o aluno e oferecer uma aula experimental de outra modalidade."
-                    ],
+                    "fatores_risco": [FACTOR_EXAMPLE, PLAN_FACTOR_EXAMPLE],
+                    "recomendacoes": RECOMMENDATIONS_EXAMPLE,
                     "versao_modelo": "2025-03-01T06-00-00Z-hgb",
                     "horizonte_dias": 30,
+                    "calculado_em": "2025-03-12T15:00:00Z",
+                    "historico_limitado": False,
+                    "plano": "mensal",
+                    "dias_matricula": 214,
+                    "ultimo_checkin": "2025-02-28T10:15:00Z",
+                }
+            ]
+        }
+    )
+
+
+class AtRiskMember(ChurnRisk):
+    """A member of the at-risk list: their risk as of the list's snapshot, and their name."""
+
+    nome: str | None = Field(
+        description="The member's name (from attendance); null if it could not be read.",
+        examples=["Maria Souza"],
+    )
+
+
+class AtRiskPage(ResponseModel):
+    """A page of active members ranked by risk, highest first."""
+
+    itens: list[AtRiskMember] = Field(description="This page, highest probability first.")
+    total: int = Field(description="Members matching the filters across all pages.", examples=[87])
+    pagina: int = Field(description="1-based page number.", examples=[1])
+    tamanho: int = Field(description="Page size asked for.", examples=[50])
+    versao_modelo: str = Field(
+        description="Version of the model that scored the list.",
+        examples=["2025-03-01T06-00-00Z-hgb"],
+    )
+    calculado_em: datetime = Field(
+        description="When every active member was scored (the list's snapshot, refreshed when "
+        "the model changes and every few minutes).",
+        examples=["2025-03-12T15:00:00Z"],
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "itens": [
+                        {
+                            "aluno_id": 42,
+                            "nome": "Maria Souza",
+                            "probabilidade_churn": 0.31,
+                            "risco_nivel": "alto",
+                            "fatores_risco": [FACTOR_EXAMPLE, PLAN_FACTOR_EXAMPLE],
+                            "recomendacoes": RECOMMENDATIONS_EXAMPLE,
+                            "versao_modelo": "2025-03-01T06-00-00Z-hgb",
+                            "horizonte_dias": 30,
+                            "calculado_em": "2025-03-12T15:00:00Z",
+                            "historico_limitado": False,
+                            "plano": "mensal",
+                            "dias_matricula": 214,
+                            "ultimo_checkin": "2025-02-28T10:15:00Z",
+                        }
+                    ],
+                    "total": 87,
+                    "pagina": 1,
+                    "tamanho": 50,
+                    "versao_modelo": "2025-03-01T06-00-00Z-hgb",
                     "calculado_em": "2025-03-12T15:00:00Z",
                 }
             ]

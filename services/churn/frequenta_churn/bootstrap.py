@@ -1,19 +1,32 @@
-"""Wires the real adapters: engine -> unit of work, broker publisher -> servicer -> server."""
+"""Wires the real adapters: engine -> unit of work, broker publisher, model registry, the risk
+serving (model holder, snapshot, recorder) -> servicer -> server."""
 
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta_churn import mappers
 from frequenta_churn.grpc_api import ChurnServicer, Dependencies, registrar
+from frequenta_churn.ml.records import GymColumns
 from frequenta_churn.models import RetrainingJob
 from frequenta_churn.registry import ModelRegistry
 from frequenta_churn.retraining import RETRAINING_QUEUE, CommandSender
+from frequenta_churn.serving.handlers import Serving
+from frequenta_churn.serving.model import ModelHolder
+from frequenta_churn.serving.recorder import RiskRecorder
+from frequenta_churn.serving.snapshots import SnapshotKeeper
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork
 from frequenta_kit.database import create_session_factory
 from frequenta_kit.grpc_server import GrpcServer
 from frequenta_kit.publisher import WorkPublisher
+
+log = logging.getLogger(__name__)
 
 
 def system_clock() -> datetime:
@@ -33,20 +46,106 @@ def retraining_sender(publisher: WorkPublisher) -> CommandSender:
     return send
 
 
+class ChurnServer:
+    """The gRPC server and the risk serving's background loops (model poll, snapshot, recorder),
+    started and stopped together."""
+
+    def __init__(self, grpc_server: GrpcServer, serving: Serving, settings: ChurnSettings) -> None:
+        self.grpc = grpc_server
+        self.serving = serving
+        self._settings = settings
+        self._stop = asyncio.Event()
+        self._loops: list[asyncio.Task] = []
+
+    @property
+    def address(self) -> str:
+        return self.grpc.address
+
+    @property
+    def port(self) -> int:
+        return self.grpc.port
+
+    async def start(self) -> None:
+        self._stop.clear()
+        try:
+            await self.serving.holder.refresh()  # the serving version, loaded before any call
+        except Exception:
+            log.warning("no serving model loaded at start; the poll retries", exc_info=True)
+        self._loops = [
+            asyncio.create_task(
+                self.serving.holder.run(self._settings.model_poll_seconds, self._stop)
+            ),
+            asyncio.create_task(self.serving.snapshots.run(self._stop)),
+            asyncio.create_task(self.serving.recorder.run(self._stop)),
+        ]
+        await self.grpc.start()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Drain the calls in flight, then stop the loops (the recorder writes what waits)."""
+        await self.grpc.stop(grace)
+        self._stop.set()
+        results = await asyncio.gather(*self._loops, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.warning("a serving loop ended with %r", result)
+        self._loops = []
+
+    async def serve_until_signalled(self, grace: float = 10.0) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        await stop.wait()
+        log.info("shutdown signal received; draining for up to %.0fs", grace)
+        await self.stop(grace)
+
+
+def build_serving(
+    uow: Callable[[], SqlAlchemyUnitOfWork],
+    registry: ModelRegistry,
+    settings: ChurnSettings,
+    clock: Callable[[], datetime] = system_clock,
+) -> Serving:
+    holder = ModelHolder(registry, clock)
+    recorder = RiskRecorder(uow, settings.tz, interval=settings.risk_flush_seconds)
+
+    async def read_active(tz: ZoneInfo) -> GymColumns:
+        async with uow() as unit:
+            return await unit.projection.active_columns(tz)
+
+    snapshots = SnapshotKeeper(
+        holder,
+        read_active,
+        clock,
+        settings.tz,
+        interval=settings.risk_snapshot_seconds,
+        on_snapshot=recorder.record_snapshot,
+    )
+    return Serving(holder, snapshots, recorder, clock, settings.tz)
+
+
 def build_server(
-    settings: ChurnSettings, engine: AsyncEngine, publisher: WorkPublisher
-) -> GrpcServer:
+    settings: ChurnSettings,
+    engine: AsyncEngine,
+    publisher: WorkPublisher,
+    clock: Callable[[], datetime] = system_clock,
+) -> ChurnServer:
     session_factory = create_session_factory(engine)
 
     def uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
 
+    registry = ModelRegistry(uow, clock)
+    serving = build_serving(uow, registry, settings, clock)
     deps = Dependencies(
         uow=uow,
         send_retraining=retraining_sender(publisher),
-        clock=system_clock,
-        registry=ModelRegistry(uow, system_clock),
+        clock=clock,
+        registry=registry,
+        serving=serving,
     )
-    return GrpcServer(
+    server = GrpcServer(
         registrar(ChurnServicer(deps)), host=settings.churn_grpc_host, port=settings.churn_grpc_port
     )
+    return ChurnServer(server, serving, settings)

@@ -1,5 +1,6 @@
 """gRPC servicer of the churn service: decode, call the use case, encode."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,9 +9,11 @@ import grpc
 
 from frequenta.churn.v1 import churn_pb2, churn_pb2_grpc
 from frequenta_churn import mappers, retraining
-from frequenta_churn.registry import NO_MODEL_MESSAGE, ModelRegistry
+from frequenta_churn.registry import ModelRegistry
+from frequenta_churn.serving import handlers as risk
 from frequenta_churn.uow import UnitOfWork
-from frequenta_kit.errors import Unavailable
+
+log = logging.getLogger(__name__)
 
 SERVICE_NAME = churn_pb2.DESCRIPTOR.services_by_name["ChurnService"].full_name
 
@@ -23,31 +26,42 @@ class Dependencies:
     send_retraining: retraining.CommandSender
     clock: Callable[[], datetime]
     registry: ModelRegistry
+    serving: risk.Serving
 
 
 class ChurnServicer(churn_pb2_grpc.ChurnServiceServicer):
     def __init__(self, deps: Dependencies) -> None:
         self._deps = deps
 
-    async def _risk_not_served_yet(self, context: Context) -> None:
-        """Risk serving (scoring with the serving version, hot-swapped) is built next; until
-        then a question that needs a model answers NO_MODEL while none serves, and
-        UNIMPLEMENTED once one does."""
-        if await self._deps.registry.serving_now() is None:
-            raise Unavailable("NO_MODEL", NO_MODEL_MESSAGE)
-        await context.abort(grpc.StatusCode.UNIMPLEMENTED, "risk serving is not built yet")
+    async def _swap_now(self) -> None:
+        """This process serves the version it just made serving at once (the others within
+        their poll interval). A failure here is the poll's to retry: the change is committed."""
+        try:
+            await self._deps.serving.holder.refresh()
+        except Exception:
+            log.warning("the serving model will be swapped at the next poll", exc_info=True)
 
     async def GetChurnRisk(
         self, request: churn_pb2.GetChurnRiskRequest, context: Context
     ) -> churn_pb2.GetChurnRiskResponse:
-        await self._risk_not_served_yet(context)
-        return churn_pb2.GetChurnRiskResponse()
+        found = await risk.get_risk(
+            uow=self._deps.uow(), serving=self._deps.serving, member_id=request.member_id
+        )
+        return churn_pb2.GetChurnRiskResponse(risk=mappers.churn_risk(found))
 
     async def ListAtRiskMembers(
         self, request: churn_pb2.ListAtRiskMembersRequest, context: Context
     ) -> churn_pb2.ListAtRiskMembersResponse:
-        await self._risk_not_served_yet(context)
-        return churn_pb2.ListAtRiskMembersResponse()
+        page = await risk.list_at_risk(
+            uow=self._deps.uow(),
+            serving=self._deps.serving,
+            min_band=mappers.min_band(request.min_band),
+            plan_code=request.plan_code,
+            max_tenure_days=request.max_tenure_days,
+            page=request.page,
+            page_size=request.page_size,
+        )
+        return mappers.at_risk_page(page)
 
     async def GetModelInfo(
         self, request: churn_pb2.GetModelInfoRequest, context: Context
@@ -67,12 +81,14 @@ class ChurnServicer(churn_pb2_grpc.ChurnServiceServicer):
         self, request: churn_pb2.PromoteModelRequest, context: Context
     ) -> churn_pb2.PromoteModelResponse:
         serving = await self._deps.registry.promote(request.version, force=request.force)
+        await self._swap_now()
         return churn_pb2.PromoteModelResponse(model=mappers.model_version(serving))
 
     async def RollbackModel(
         self, request: churn_pb2.RollbackModelRequest, context: Context
     ) -> churn_pb2.RollbackModelResponse:
         serving = await self._deps.registry.rollback()
+        await self._swap_now()
         return churn_pb2.RollbackModelResponse(model=mappers.model_version(serving))
 
     async def RequestRetraining(

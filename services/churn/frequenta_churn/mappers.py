@@ -5,9 +5,13 @@ from datetime import datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from frequenta.churn.v1 import churn_pb2 as pb
+from frequenta_churn.ml.explain import Direction
+from frequenta_churn.ml.wording import RiskBand
 from frequenta_churn.models import RetrainingJob, RetrainingState
 from frequenta_churn.registry import ModelView
 from frequenta_churn.registry.promotion import PromotionReason
+from frequenta_churn.serving.handlers import AtRiskPage
+from frequenta_churn.serving.risk import MemberRisk, headline_value
 
 RETRAINING_STATES = {
     RetrainingState.QUEUED: pb.RETRAINING_STATE_QUEUED,
@@ -22,6 +26,18 @@ PROMOTION_REASONS = {
     PromotionReason.BETTER: pb.PROMOTION_REASON_BETTER,
     PromotionReason.FORCED: pb.PROMOTION_REASON_FORCED,
     PromotionReason.ROLLBACK: pb.PROMOTION_REASON_ROLLBACK,
+}
+
+
+BANDS = {
+    RiskBand.LOW: pb.RISK_BAND_LOW,
+    RiskBand.MEDIUM: pb.RISK_BAND_MEDIUM,
+    RiskBand.HIGH: pb.RISK_BAND_HIGH,
+}
+BANDS_FROM_PROTO = {value: band for band, value in BANDS.items()}
+DIRECTIONS = {
+    Direction.INCREASES: pb.FACTOR_DIRECTION_INCREASES_RISK,
+    Direction.DECREASES: pb.FACTOR_DIRECTION_DECREASES_RISK,
 }
 
 
@@ -102,3 +118,48 @@ def model_version(view: ModelView) -> pb.ModelVersion:
         encoded.promoted_at.CopyFrom(timestamp(view.promotion.promoted_at))
         encoded.promotion_reason = PROMOTION_REASONS[PromotionReason(view.promotion.reason)]
     return encoded
+
+
+def min_band(value: int) -> RiskBand | None:
+    """The filter's band; None (every band) for UNSPECIFIED or a value this build does not
+    know."""
+    return BANDS_FROM_PROTO.get(value)
+
+
+def churn_risk(risk: MemberRisk) -> pb.ChurnRisk:
+    factors = []
+    for factor in risk.factors:
+        feature, value = headline_value(factor)
+        factors.append(
+            pb.RiskFactor(
+                factor=factor.code,
+                feature=feature,
+                value=value,
+                direction=DIRECTIONS[factor.direction],
+                weight=factor.weight,
+                description=factor.sentence,
+            )
+        )
+    return pb.ChurnRisk(
+        member_id=risk.member_id,
+        probability=risk.probability,
+        band=BANDS[risk.band],
+        factors=factors,
+        recommendations=list(risk.recommendations),
+        model_version=risk.model_version,
+        horizon_days=risk.horizon_days,
+        computed_at=timestamp(risk.computed_at),
+        plan_code=risk.plan_code,
+        limited_history=risk.limited_history,
+        last_visit_at=timestamp(risk.last_visit_at),
+        tenure_days=risk.tenure_days,
+    )
+
+
+def at_risk_page(page: AtRiskPage) -> pb.ListAtRiskMembersResponse:
+    return pb.ListAtRiskMembersResponse(
+        members=[churn_risk(risk) for risk in page.risks],
+        total=page.total,
+        model_version=page.model_version,
+        computed_at=timestamp(page.computed_at),
+    )

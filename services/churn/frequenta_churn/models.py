@@ -1,12 +1,14 @@
 """Churn's own database (the `frequenta_churn` database; no other service reads it)."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -66,6 +69,12 @@ class ProjectedMember(Base):
             "(plano_codigo IS NULL) = (data_matricula IS NULL)"
             " AND (plano_duracao_meses IS NULL) = (data_matricula IS NULL)",
             name="ck_alunos_registro_completo",
+        ),
+        # The at-risk list leaves out members cancelled after its snapshot (docs/churn.md).
+        Index(
+            "ix_alunos_cancelados_atualizado_em",
+            "atualizado_em",
+            postgresql_where=text("data_cancelamento IS NOT NULL"),
         ),
     )
 
@@ -184,3 +193,52 @@ class ModelPromotion(Base):
     replaced_version: Mapped[str | None] = mapped_column(String(100))
     candidate_pr_auc: Mapped[float | None] = mapped_column(Float)
     serving_pr_auc: Mapped[float | None] = mapped_column(Float)
+
+
+_BANDS = "faixa IN ('low', 'medium', 'high')"
+
+
+class ServedRisk(Base):
+    """The latest risk served for a member (GetChurnRisk, or a page of ListAtRiskMembers)."""
+
+    __tablename__ = "risco"
+    __table_args__ = (
+        CheckConstraint(_BANDS, name="ck_risco_faixa"),
+        CheckConstraint("probabilidade BETWEEN 0 AND 1", name="ck_risco_probabilidade"),
+    )
+
+    member_id: Mapped[int] = mapped_column(
+        "aluno_id", BigInteger, primary_key=True, autoincrement=False
+    )
+    probability: Mapped[float] = mapped_column("probabilidade", Float)
+    band: Mapped[str] = mapped_column("faixa", String(10))  # low, medium, high
+    # [{factor, feature, value, direction, weight, description}], strongest first.
+    factors: Mapped[list] = mapped_column("fatores", JSONB)
+    recommendations: Mapped[list] = mapped_column("recomendacoes", JSONB)
+    model_version: Mapped[str] = mapped_column("versao_modelo", String(100))
+    horizon_days: Mapped[int] = mapped_column("horizonte_dias", Integer)
+    limited_history: Mapped[bool] = mapped_column("historico_limitado", Boolean)
+    plan_code: Mapped[str] = mapped_column("plano_codigo", String(40))
+    computed_at: Mapped[datetime] = mapped_column("calculado_em", DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(
+        "atualizado_em", DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class RiskHistory(Base):
+    """One score per active member and local day: the day's first risk snapshot."""
+
+    __tablename__ = "risco_historico"
+    __table_args__ = (
+        CheckConstraint(_BANDS, name="ck_risco_historico_faixa"),
+        CheckConstraint("probabilidade BETWEEN 0 AND 1", name="ck_risco_historico_probabilidade"),
+    )
+
+    member_id: Mapped[int] = mapped_column(
+        "aluno_id", BigInteger, primary_key=True, autoincrement=False
+    )
+    day: Mapped[date] = mapped_column("dia", Date, primary_key=True)
+    probability: Mapped[float] = mapped_column("probabilidade", Float)
+    band: Mapped[str] = mapped_column("faixa", String(10))
+    model_version: Mapped[str] = mapped_column("versao_modelo", String(100))
+    computed_at: Mapped[datetime] = mapped_column("calculado_em", DateTime(timezone=True))

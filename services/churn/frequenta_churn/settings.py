@@ -30,3 +30,11 @@ class ChurnSettings(BaseProcessSettings):
     training_seed: int = Field(default=0, ge=0)
     export_timeout_seconds: float = Field(default=600.0, gt=0)
     training_lock_poll_seconds: float = Field(default=1.0, gt=0)
+
+    # Serving risk (docs/churn.md, "Serving risk"): how often each process asks the registry
+    # whether the serving model changed (one primary-key read; the process that promotes swaps
+    # at once), how often the at-risk list's snapshot of every active member is rescored
+    # besides on a model swap, and how often served predictions are written to `risco`.
+    model_poll_seconds: float = Field(default=2.0, gt=0, le=300)
+    risk_snapshot_seconds: float = Field(default=300.0, gt=0)
+    risk_flush_seconds: float = Field(default=1.0, gt=0, le=60)

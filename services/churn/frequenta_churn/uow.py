@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from frequenta_churn.models import RetrainingJob
 from frequenta_churn.projection.repository import ProjectionRepository
 from frequenta_churn.registry.store import ModelStore
+from frequenta_churn.serving.store import RiskStore
 
 
 class RetrainingJobs:
@@ -26,6 +27,7 @@ class UnitOfWork(Protocol):
     retraining_jobs: RetrainingJobs
     projection: ProjectionRepository
     models: ModelStore
+    risks: RiskStore
 
     async def __aenter__(self) -> Self: ...
 
@@ -49,6 +51,7 @@ class SqlAlchemyUnitOfWork:
         self.retraining_jobs = RetrainingJobs(self._session)
         self.projection = ProjectionRepository(self._session)
         self.models = ModelStore(self._session)
+        self.risks = RiskStore(self._session)
         return self
 
     async def __aexit__(

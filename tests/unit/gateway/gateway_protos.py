@@ -59,24 +59,40 @@ def attendance_reply(member_id: int = 42) -> pb.GetAttendanceResponse:
     )
 
 
-def churn_reply(member_id: int = 42) -> churn_pb2.GetChurnRiskResponse:
-    return churn_pb2.GetChurnRiskResponse(
-        risk=churn_pb2.ChurnRisk(
-            member_id=member_id,
-            probability=0.81,
-            band=churn_pb2.RISK_BAND_HIGH,
-            factors=[
-                churn_pb2.RiskFactor(
-                    feature="days_since_last_visit",
-                    value=21,
-                    weight=0.9,
-                    direction=churn_pb2.FACTOR_DIRECTION_INCREASES_RISK,
-                    description="21 dias",
-                )
-            ],
-            recommendations=["Ligar para o aluno"],
-            model_version="v1",
-            horizon_days=30,
-            computed_at=ts("2025-03-12T15:00:00Z"),
-        )
+def churn_risk(member_id: int = 42, probability: float = 0.81, **changes) -> churn_pb2.ChurnRisk:
+    fields = dict(
+        member_id=member_id,
+        probability=probability,
+        band=churn_pb2.RISK_BAND_HIGH,
+        factors=[
+            churn_pb2.RiskFactor(
+                factor="absence",
+                feature="days_since_last_visit",
+                value=21,
+                weight=0.9,
+                direction=churn_pb2.FACTOR_DIRECTION_INCREASES_RISK,
+                description="21 dias sem vir à academia; o intervalo habitual é de 3 dias",
+            ),
+            churn_pb2.RiskFactor(
+                factor="plan_renewal",
+                feature="days_to_plan_end",
+                value=9,
+                weight=0.4,
+                direction=churn_pb2.FACTOR_DIRECTION_INCREASES_RISK,
+                description="plano mensal; o ciclo atual termina em 9 dias",
+            ),
+        ],
+        recommendations=["Ligar para o aluno"],
+        model_version="v1",
+        horizon_days=30,
+        computed_at=ts("2025-03-12T15:00:00Z"),
+        plan_code="mensal",
+        tenure_days=65,
+        last_visit_at=ts("2025-02-19T10:15:00Z"),
     )
+    fields.update(changes)
+    return churn_pb2.ChurnRisk(**fields)
+
+
+def churn_reply(member_id: int = 42) -> churn_pb2.GetChurnRiskResponse:
+    return churn_pb2.GetChurnRiskResponse(risk=churn_risk(member_id))

@@ -322,6 +322,7 @@ def test_churn_risk_to_json() -> None:
         band=churn_pb2.RISK_BAND_MEDIUM,
         factors=[
             churn_pb2.RiskFactor(
+                factor="absence",
                 feature="days_since_last_visit",
                 value=21,
                 weight=0.84,
@@ -329,36 +330,55 @@ def test_churn_risk_to_json() -> None:
                 description="21 dias sem vir",
             ),
             churn_pb2.RiskFactor(
+                factor="tenure",
                 feature="tenure_days",
                 value=400,
                 weight=0.2,
                 direction=churn_pb2.FACTOR_DIRECTION_DECREASES_RISK,
                 description="aluno antigo",
             ),
+            churn_pb2.RiskFactor(factor="a_new_factor", feature="x", value=1, weight=0.1),
         ],
         recommendations=["Ligar"],
         model_version="v1",
         horizon_days=30,
         computed_at=ts("2025-03-12T15:00:00Z"),
+        plan_code="trimestral",
+        limited_history=True,
+        tenure_days=20,
     )
     data = mappers.churn_risk_out(risk).model_dump(mode="json")
     assert data["aluno_id"] == 42
     assert data["probabilidade_churn"] == 0.73
     assert data["risco_nivel"] == "médio"
-    assert [f["direcao"] for f in data["fatores_risco"]] == ["aumenta", "reduz"]
+    assert [f["direcao"] for f in data["fatores_risco"]] == ["aumenta", "reduz", None]
     assert data["fatores_risco"][0] == {
-        "fator": "days_since_last_visit",
+        "fator": "ausencia",
+        "atributo": "days_since_last_visit",
         "valor": 21.0,
         "direcao": "aumenta",
         "peso": 0.84,
         "descricao": "21 dias sem vir",
     }
+    assert [f["fator"] for f in data["fatores_risco"]][1:] == ["tempo_matricula", "a_new_factor"]
     assert (data["recomendacoes"], data["versao_modelo"], data["horizonte_dias"]) == (
         ["Ligar"],
         "v1",
         30,
     )
     assert data["calculado_em"] == "2025-03-12T15:00:00Z"
+    assert (data["plano"], data["historico_limitado"], data["dias_matricula"]) == (
+        "trimestral",
+        True,
+        20,
+    )
+    assert data["ultimo_checkin"] is None  # never came
+
+
+def test_every_factor_of_the_model_has_a_rest_name() -> None:
+    from frequenta_churn.ml.explain import FACTOR_GROUPS
+
+    assert {g.code for g in FACTOR_GROUPS} == set(vocabulary.FACTOR_FROM_PROTO)
 
 
 @pytest.mark.parametrize(

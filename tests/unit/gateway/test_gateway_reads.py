@@ -3,7 +3,7 @@
 import grpc
 import pytest
 from gateway_fakes import FakeStub, bare_rpc_error, rpc_error
-from gateway_protos import PLAN, attendance_reply, churn_reply, member
+from gateway_protos import PLAN, attendance_reply, churn_reply, member, ts
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_kit.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Unavailable
@@ -89,9 +89,25 @@ async def test_churn_risk(client, attendance, churn: FakeStub):
         0.81,
         "alto",
     )
-    assert data["fatores_risco"][0]["direcao"] == "aumenta"
+    assert data["fatores_risco"][0] == {
+        "fator": "ausencia",
+        "atributo": "days_since_last_visit",
+        "valor": 21.0,
+        "direcao": "aumenta",
+        "peso": 0.9,
+        "descricao": "21 dias sem vir à academia; o intervalo habitual é de 3 dias",
+    }
+    assert data["fatores_risco"][1]["fator"] == "plano_renovacao"
     assert (data["versao_modelo"], data["horizonte_dias"]) == ("v1", 30)
+    assert (data["plano"], data["dias_matricula"], data["historico_limitado"]) == (
+        "mensal",
+        65,
+        False,
+    )
+    assert data["ultimo_checkin"] == "2025-02-19T10:15:00Z"
+    assert data["calculado_em"] == "2025-03-12T15:00:00Z"
     assert churn.requests("GetChurnRisk")[0].member_id == 42
+    assert churn.calls[0].timeout == attendance.calls[0].timeout == 2.5
 
 
 async def test_churn_risk_without_a_model_is_503_with_retry_after(client, attendance, churn):
@@ -107,15 +123,28 @@ async def test_churn_risk_without_a_model_is_503_with_retry_after(client, attend
     }
 
 
-async def test_churn_risk_of_an_unknown_member_never_asks_churn(client, attendance, churn):
+async def test_churn_risk_of_a_member_attendance_does_not_know_is_its_404(
+    client, attendance, churn
+):
     attendance.answer(
         "GetMember",
         rpc_error(NotFound("MEMBER_NOT_FOUND", "no member with id 9", field="member_id")),
     )
+    churn.answer("GetChurnRisk", rpc_error(Unavailable("NO_MODEL", "No churn model yet.")))
     response = await client.get("/aluno/9/risco-churn")
     assert response.status_code == 404
-    assert erro(response)["codigo"] == "MEMBER_NOT_FOUND"
-    assert churn.calls == []
+    assert erro(response)["mensagem"] == "no member with id 9"
+
+
+async def test_churn_risk_of_a_member_churn_does_not_know_yet_is_404_saying_so(
+    client, attendance, churn
+):
+    attendance.answer("GetMember", pb.GetMemberResponse(member=member(42)))
+    lag = "Churn does not know member 42 yet; its projection has not caught up: retry shortly."
+    churn.answer("GetChurnRisk", rpc_error(NotFound("MEMBER_NOT_FOUND", lag, field="member_id")))
+    response = await client.get("/aluno/42/risco-churn")
+    assert response.status_code == 404
+    assert erro(response)["codigo"] == "MEMBER_NOT_FOUND" and "retry" in erro(response)["mensagem"]
 
 
 async def test_churn_timeout_is_504(client, attendance, churn):
@@ -127,9 +156,23 @@ async def test_churn_timeout_is_504(client, attendance, churn):
 
 
 async def test_churn_risk_of_a_cancelled_member(client, attendance, churn):
-    attendance.answer("GetMember", pb.GetMemberResponse(member=member(42, active=False)))
+    attendance.answer("GetMember", pb.GetMemberResponse(member=member(42)))
     churn.answer("GetChurnRisk", rpc_error(Conflict("MEMBERSHIP_CANCELLED", "cancelled")))
-    assert (await client.get("/aluno/42/risco-churn")).status_code == 409
+    response = await client.get("/aluno/42/risco-churn")
+    assert response.status_code == 409
+    assert erro(response)["codigo"] == "MEMBERSHIP_CANCELLED"
+
+
+async def test_a_cancellation_churn_has_not_applied_yet_is_still_409(client, attendance, churn):
+    cancelled = member(42, active=False, cancelled_at=ts("2025-03-01T02:00:00Z"))
+    attendance.answer("GetMember", pb.GetMemberResponse(member=cancelled))
+    churn.answer("GetChurnRisk", churn_reply(42))  # the projection lags: still scored
+    response = await client.get("/aluno/42/risco-churn")
+    assert response.status_code == 409
+    body = erro(response)
+    assert body["codigo"] == "MEMBERSHIP_CANCELLED"
+    assert "cancelled on 2025-02-28" in body["mensagem"]  # the gym's local date
+    assert body["detalhes"][0]["campo"] == "aluno_id"
 
 
 async def test_list_plans(client, attendance):

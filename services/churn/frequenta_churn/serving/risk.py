@@ -1,0 +1,127 @@
+"""A member's risk as it is served (pure: feature rows and a serving model in, answers out).
+
+One answer: the probability from the model, its band, the top factors (explain.explain, all
+rows of a batch in one ONNX call), the recommendations for the factors that raise the risk, and
+the member's facts (plan, tenure, last visit). A member enrolled less than
+``LIMITED_HISTORY_DAYS`` ago is flagged ``limited_history``: the model cannot compare their
+recent frequency with a baseline of their own yet (it needs 14 days enrolled in the 29-84-day
+window, features.MIN_BASELINE_DAYS), so the score leans on tenure, plan and absence. They still
+get a score, with the tenure factor always shown and the new-member follow-up first.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from frequenta_churn.ml.explain import FACTOR_GROUPS, HEADLINE, Direction, Factor, explain
+from frequenta_churn.ml.features import MIN_BASELINE_DAYS
+from frequenta_churn.ml.records import MemberRecord, VisitRecord
+from frequenta_churn.ml.wording import KEEP_GOING, RECOMMENDATIONS, RiskBand, recommendations
+from frequenta_churn.serving.model import ServingModel
+
+TOP_FACTORS = 3
+# 28 days of recent visits + the 14 of a baseline: before this, no baseline to compare with.
+LIMITED_HISTORY_DAYS = 28 + MIN_BASELINE_DAYS
+NEW_MEMBER_ADVICE = RECOMMENDATIONS["tenure"]
+MAX_RECOMMENDATIONS = 2
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What an answer says of the member besides the model's output."""
+
+    member_id: int
+    plan_code: str
+    tenure_days: int  # local days since enrollment, not capped
+    last_visit_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MemberRisk:
+    member_id: int
+    probability: float
+    band: RiskBand
+    factors: tuple[Factor, ...]  # strongest first
+    recommendations: tuple[str, ...]
+    model_version: str
+    horizon_days: int
+    computed_at: datetime
+    plan_code: str
+    limited_history: bool
+    tenure_days: int
+    last_visit_at: datetime | None
+
+
+def headline_value(factor: Factor) -> tuple[str, float]:
+    """The feature that stands for a factor and the member's value of it."""
+    feature = HEADLINE[factor.code]
+    return feature, factor.values[feature]
+
+
+def member_facts(
+    member: MemberRecord, visits: Sequence[VisitRecord], at: datetime, tz: ZoneInfo
+) -> MemberFacts:
+    tenure = (at.astimezone(tz).date() - member.enrolled_at.astimezone(tz).date()).days
+    before = [visit.entered_at for visit in visits if visit.entered_at < at]
+    last = max(before, default=None)
+    return MemberFacts(member.member_id, member.plan_code, max(tenure, 0), last)
+
+
+def _factors(explained: list[Factor], limited: bool) -> tuple[Factor, ...]:
+    top = explained[:TOP_FACTORS]
+    if limited and not any(f.code == "tenure" for f in top):
+        top += [f for f in explained if f.code == "tenure"]
+    return tuple(top)
+
+
+def _advice(factors: Sequence[Factor], band: RiskBand, limited: bool) -> tuple[str, ...]:
+    raising = [f.code for f in factors if f.direction is Direction.INCREASES]
+    advice = recommendations(raising, band, limit=MAX_RECOMMENDATIONS)
+    if limited:
+        others = [a for a in advice if a not in (NEW_MEMBER_ADVICE, KEEP_GOING)]
+        advice = [NEW_MEMBER_ADVICE, *others][:MAX_RECOMMENDATIONS]
+    return tuple(advice)
+
+
+def assess(
+    model: ServingModel,
+    X: np.ndarray,
+    facts: Sequence[MemberFacts],
+    computed_at: datetime,
+    *,
+    probabilities: np.ndarray | None = None,
+) -> list[MemberRisk]:
+    """The answers for feature rows ``X`` (one per member of ``facts``). ``probabilities``,
+    when the rows were scored already (a snapshot), must be this model's."""
+    X = np.asarray(X, dtype=np.float32)
+    if X.shape[0] != len(facts):
+        raise ValueError(f"{X.shape[0]} feature rows for {len(facts)} members")
+    if X.shape[0] == 0:
+        return []
+    p = model.scorer.risk(X) if probabilities is None else np.asarray(probabilities)
+    explained = explain(model.scorer, X, model.reference, top_k=len(FACTOR_GROUPS))
+    answers = []
+    for fact, probability, factors in zip(facts, p, explained, strict=True):
+        limited = fact.tenure_days < LIMITED_HISTORY_DAYS
+        band = model.bands.band(float(probability))
+        shown = _factors(factors, limited)
+        answers.append(
+            MemberRisk(
+                member_id=fact.member_id,
+                probability=float(probability),
+                band=band,
+                factors=shown,
+                recommendations=_advice(shown, band, limited),
+                model_version=model.version,
+                horizon_days=model.horizon_days,
+                computed_at=computed_at,
+                plan_code=fact.plan_code,
+                limited_history=limited,
+                tenure_days=fact.tenure_days,
+                last_visit_at=fact.last_visit_at,
+            )
+        )
+    return answers
