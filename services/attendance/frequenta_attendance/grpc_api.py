@@ -41,7 +41,7 @@ class ImportLimits:
     """Sizes of bulk imports and turnstile streams (settings)."""
 
     max_rows: int = MAX_BATCH_ROWS
-    chunk_rows: int = 1000
+    chunk_rows: int = 5000
     stream_max_events: int = 100_000
 
 

@@ -27,7 +27,7 @@ class AttendanceSettings(BaseProcessSettings):
 
     # Bulk imports (docs/bulk-imports.md): rows one batch may hold, rows per work message.
     import_max_rows: int = Field(default=100_000, ge=1, le=1_000_000)
-    import_chunk_rows: int = Field(default=1000, ge=1, le=10_000)
+    import_chunk_rows: int = Field(default=5000, ge=1, le=10_000)
     # The ingestion worker (python -m frequenta_attendance worker ingest): chunks in flight in
     # one process; run more processes to scale out.
     ingest_prefetch: int = Field(default=4, ge=1, le=100)
