@@ -12,7 +12,8 @@ the fixed file can be sent again (re-sent rows are duplicates, not new visits). 
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from fastapi import Request
@@ -36,6 +37,7 @@ JSON, CSV = "application/json", "text/csv"
 MAX_LISTED_ERRORS = 20
 REQUIRED_COLUMNS = ("aluno_id", "data_entrada")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class Row(NamedTuple):
@@ -80,7 +82,27 @@ def media_type(request: Request) -> str:
     )
 
 
-def parse(body: bytes, media: str, *, source: Source | None) -> tuple[list[Row], Source | None]:
+@dataclass(frozen=True)
+class Rows:
+    """The rows of an upload, column by column (what SubmitCheckInBatch's columns carry)."""
+
+    member_ids: Sequence[int]
+    entered: Sequence[datetime]
+    exited: Sequence[datetime | None]
+    devices: Sequence[str | None]
+    keys: Sequence[str | None]
+
+    @classmethod
+    def of(cls, rows: Sequence[Row]) -> "Rows":
+        if not rows:
+            return cls((), (), (), (), ())
+        return cls(*zip(*rows, strict=True))
+
+    def __len__(self) -> int:
+        return len(self.member_ids)
+
+
+def parse(body: bytes, media: str, *, source: Source | None) -> tuple[Rows, Source | None]:
     """The rows of the upload and its source (the JSON `origem`, or the `origem` query). JSON
     is read by ``batch_fast`` first; ``BatchSubmission`` reads what it does not accept (and
     makes the 422). CPU-bound (about a second per 100,000 rows by ``BatchSubmission``): call
@@ -90,16 +112,14 @@ def parse(body: bytes, media: str, *, source: Source | None) -> tuple[list[Row],
         if fast is not None:
             if fast.get("origem") and source and fast.get("origem") != source:
                 raise ApiError.invalid("origem", "Differs from the `origem` query parameter.")
-            rows = [
-                Row(
-                    r["aluno_id"],
-                    r["data_entrada"],
-                    r.get("data_saida"),
-                    r.get("dispositivo_id"),
-                    r.get("chave_idempotencia"),
-                )
-                for r in fast["checkins"]
-            ]
+            checkins = fast["checkins"]
+            rows = Rows(
+                [r["aluno_id"] for r in checkins],
+                [r["data_entrada"] for r in checkins],
+                [r.get("data_saida") for r in checkins],
+                [r.get("dispositivo_id") for r in checkins],
+                [r.get("chave_idempotencia") for r in checkins],
+            )
             return rows, fast.get("origem") or source
         try:
             batch = BatchSubmission.model_validate_json(body)
@@ -107,31 +127,36 @@ def parse(body: bytes, media: str, *, source: Source | None) -> tuple[list[Row],
             raise _invalid(error.errors(include_url=False)) from None
         if batch.origem and source and batch.origem != source:
             raise ApiError.invalid("origem", "Differs from the `origem` query parameter.")
-        rows = [
+        read = [
             Row(r.aluno_id, r.data_entrada, r.data_saida, r.dispositivo_id, r.chave_idempotencia)
             for r in batch.checkins
         ]
-        return rows, batch.origem or source
-    return _csv_rows(body), source
+        return Rows.of(read), batch.origem or source
+    return Rows.of(_csv_rows(body)), source
 
 
-def request_for(rows: Sequence[Row], source: Source | None) -> pb.SubmitCheckInBatchRequest:
+def request_for(rows: Rows, source: Source | None) -> pb.SubmitCheckInBatchRequest:
+    """The request, its rows as packed columns: whole lists handed to protobuf, no message per
+    row (about a third of the CPU of CheckInRow messages, on both sides). Instants in exact
+    integer microseconds."""
     request = pb.SubmitCheckInBatchRequest(
         source=SOURCE_TO_PROTO[source] if source else pb.CHECK_IN_SOURCE_UNSPECIFIED
     )
-    add = request.rows.add
-    # One tight loop (no call per instant): exact integer seconds and nanoseconds.
-    for member_id, entered_at, exited_at, device_id, key in rows:
-        added = add(member_id=member_id, device_id=device_id or "", idempotency_key=key or "")
-        elapsed = entered_at - _EPOCH
-        stamp = added.entered_at
-        stamp.seconds = elapsed.days * 86_400 + elapsed.seconds
-        stamp.nanos = elapsed.microseconds * 1000
-        if exited_at is not None:
-            elapsed = exited_at - _EPOCH
-            stamp = added.exited_at
-            stamp.seconds = elapsed.days * 86_400 + elapsed.seconds
-            stamp.nanos = elapsed.microseconds * 1000
+    columns = request.columns
+    columns.member_ids.extend(rows.member_ids)
+    columns.entered_at_us.extend([(instant - _EPOCH) // _MICROSECOND for instant in rows.entered])
+    if any(instant is not None for instant in rows.exited):
+        columns.exited_at_us.extend(
+            [
+                0 if instant is None else (instant - _EPOCH) // _MICROSECOND
+                for instant in rows.exited
+            ]
+        )
+        columns.has_exit.extend([instant is not None for instant in rows.exited])
+    if any(rows.devices):
+        columns.device_ids.extend([device or "" for device in rows.devices])
+    if any(rows.keys):
+        columns.idempotency_keys.extend([key or "" for key in rows.keys])
     return request
 
 

@@ -198,7 +198,7 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
         job = await imports.submit_batch(
             uow=self._deps.uow(),
             clock=self._deps.clock,
-            rows=import_mappers.raw_rows(request.rows),
+            rows=import_mappers.batch_rows(request),
             source=mappers.check_in_source(request.source),
             max_rows=self._deps.limits.max_rows,
             chunk_rows=self._deps.limits.chunk_rows,

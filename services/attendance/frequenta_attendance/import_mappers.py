@@ -4,18 +4,33 @@ Bulk rows are not decoded into datetimes here: their instants travel as integer 
 to the worker, which refuses a bad one as that row's rejection, not the whole batch's.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import partial
+from typing import TypeVar
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.batch import RawRow
 from frequenta_attendance.handlers.turnstile import Passage, PassageKind, PassageOutcome
 from frequenta_attendance.import_repository import Job
 from frequenta_attendance.mappers import instant, timestamp
 
+T = TypeVar("T")
+
 _KINDS = {
     pb.TURNSTILE_EVENT_KIND_ENTRY: PassageKind.ENTRY,
     pb.TURNSTILE_EVENT_KIND_EXIT: PassageKind.EXIT,
 }
+
+
+def batch_rows(request: pb.SubmitCheckInBatchRequest) -> list[RawRow]:
+    """The rows of a batch as sent, given as rows or as columns (VALIDATION_ERROR for both, or
+    for columns of different lengths)."""
+    if not request.HasField("columns"):
+        return raw_rows(request.rows)
+    if request.rows:
+        raise errors.invalid("columns", "send the batch as rows or as columns, not both")
+    return column_rows(request.columns)
 
 
 def raw_rows(rows: Iterable[pb.CheckInRow]) -> list[RawRow]:
@@ -33,6 +48,48 @@ def raw_rows(rows: Iterable[pb.CheckInRow]) -> list[RawRow]:
             exited = stamp.seconds * 1_000_000 + stamp.nanos // 1000
         append(make((row.member_id, entered, exited, row.device_id, row.idempotency_key)))
     return out
+
+
+def column_rows(columns: pb.CheckInColumns) -> list[RawRow]:
+    """The rows of packed columns (whole columns at a time: no protobuf object per row)."""
+    members = list(columns.member_ids)
+    count = len(members)
+    entries: list[int | None] = list(columns.entered_at_us)
+    exits = _optional_column(columns.exited_at_us, count, "exited_at_us", None)
+    has_exit = _optional_column(columns.has_exit, count, "has_exit", False)
+    if len(entries) != count or (len(columns.exited_at_us) != len(columns.has_exit)):
+        raise errors.invalid(
+            "columns",
+            "member_ids and entered_at_us need one value per row, exited_at_us and has_exit"
+            " as many values as each other",
+        )
+    if not all(has_exit):
+        exits = [exit_us if given else None for exit_us, given in zip(exits, has_exit, strict=True)]
+    return list(
+        map(
+            _raw_row,
+            zip(
+                members,
+                entries,
+                exits,
+                _optional_column(columns.device_ids, count, "device_ids", ""),
+                _optional_column(columns.idempotency_keys, count, "idempotency_keys", ""),
+                strict=True,
+            ),
+        )
+    )
+
+
+_raw_row = partial(tuple.__new__, RawRow)  # RawRow from a tuple of its five values
+
+
+def _optional_column(values: Sequence[T], count: int, name: str, absent: T) -> list[T]:
+    """A column given for every row, or for none (then ``absent`` for each)."""
+    if not values:
+        return [absent] * count
+    if len(values) != count:
+        raise errors.invalid("columns", f"{name} needs one value per row or none")
+    return list(values)
 
 
 def batch_job(job: Job) -> pb.CheckInBatchJob:
