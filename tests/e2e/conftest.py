@@ -3,8 +3,6 @@ gateway) on free ports, over databases and a RabbitMQ virtual host of their own,
 project's launcher (e2e_stack.py); tests talk HTTP only."""
 
 import os
-import shutil
-import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,19 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from e2e_stack import launch_stack
-from yarl import URL
+from e2e_support import unique_email
+from rabbitmq_support import own_vhost
 
 RABBITMQ_URL = os.environ.get("FREQUENTA_E2E_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-
-
-def rabbitmqctl(*args: str) -> bool:
-    if shutil.which("rabbitmqctl") is None:
-        return False
-    try:
-        done = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
 
 
 @pytest.fixture(scope="session")
@@ -32,15 +21,8 @@ def rabbitmq_url() -> Iterator[str]:
     """The AMQP URL of a virtual host of the run's own, deleted afterwards with all it holds;
     the default vhost if rabbitmqctl is not usable (the run's broker namespace still keeps its
     exchanges and queues apart, as in tests/integration/conftest.py)."""
-    name = f"frequenta-e2e-{uuid.uuid4().hex[:8]}"
-    base = URL(RABBITMQ_URL)
-    made = rabbitmqctl("add_vhost", name) and rabbitmqctl(
-        "set_permissions", "-p", name, base.user or "guest", ".*", ".*", ".*"
-    )
-    try:
-        yield str(base.with_path(f"/{name}")) if made else RABBITMQ_URL
-    finally:
-        rabbitmqctl("delete_vhost", name)
+    with own_vhost(RABBITMQ_URL, f"frequenta-e2e-{uuid.uuid4().hex[:8]}") as url:
+        yield url or RABBITMQ_URL
 
 
 @pytest.fixture(scope="session")
@@ -68,10 +50,6 @@ def plan(api: httpx.Client) -> dict[str, Any]:
     )
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def unique_email(prefix: str = "aluno") -> str:
-    return f"{prefix}.{uuid.uuid4().hex[:12]}@example.com"
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Small helpers shared by the end-to-end tests."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -20,6 +21,10 @@ def ago(**delta: float) -> str:
 
 def parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def unique_email(prefix: str = "aluno") -> str:
+    return f"{prefix}.{uuid.uuid4().hex[:12]}@example.com"
 
 
 def assert_error(

@@ -3,8 +3,7 @@
 import uuid
 
 import pytest
-from conftest import unique_email
-from e2e_support import ago, assert_error, parse
+from e2e_support import ago, assert_error, parse, unique_email
 
 pytestmark = pytest.mark.e2e
 

@@ -1,8 +1,7 @@
 """POST /aluno/registro against the real processes."""
 
 import pytest
-from conftest import unique_email
-from e2e_support import ago, assert_error, now, parse
+from e2e_support import ago, assert_error, now, parse, unique_email
 
 pytestmark = pytest.mark.e2e
 

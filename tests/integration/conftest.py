@@ -1,41 +1,29 @@
 """Integration fixtures: a fresh attendance database per test session (created from nothing by
-the real init, dropped afterwards), the attendance gRPC server in-process on a free port, and a
-RabbitMQ virtual host of the session's own.
+the real init, dropped afterwards), the attendance gRPC server in-process on a free port, a
+RabbitMQ virtual host of the session's own, and topologies of a test's own in it. Plain helpers
+(URLs, settings, schema comparison) are in integration_support.py.
 
 Tests share the database and never clean it: each one makes its own members (unique e-mails).
 """
 
-import os
-import shutil
-import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import pytest
-from sqlalchemy import make_url
+from integration_support import RABBITMQ_URL, attendance_test_settings, unique_database_url
+from rabbitmq_support import own_vhost, rabbitmqctl
 from sqlalchemy.ext.asyncio import AsyncEngine
-from yarl import URL
 
 from frequenta.attendance.v1 import attendance_pb2_grpc
 from frequenta_attendance.bootstrap import build_server
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_db.attendance import init_attendance_database
-from frequenta_kit.broker import Topology
+from frequenta_kit.broker import Topology, connect
 from frequenta_kit.database import create_engine, drop_database
 from frequenta_kit.grpc_server import GrpcServer
-
-SERVER_URL = os.environ.get(
-    "FREQUENTA_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
-RABBITMQ_URL = os.environ.get("FREQUENTA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
-
-
-def unique_database_url(prefix: str = "frequenta_test") -> str:
-    """A URL on the test server naming a database no other run uses."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -60,13 +48,7 @@ async def attendance_database_url() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def attendance_settings(attendance_database_url: str) -> AttendanceSettings:
-    return AttendanceSettings(
-        attendance_database_url=attendance_database_url,
-        attendance_grpc_port=0,
-        gym_timezone="America/Sao_Paulo",
-        clock_skew_seconds=300,
-        max_visit_hours=6,
-    )
+    return attendance_test_settings(attendance_database_url)
 
 
 @pytest.fixture(scope="session")
@@ -126,34 +108,45 @@ class SessionBroker:
         assert rabbitmqctl("close_all_connections", "-p", self.vhost, reason)
 
 
-def rabbitmqctl(*args: str) -> bool:
-    """Run ``rabbitmqctl args``; False when it is missing or fails (e.g. not run as root)."""
-    if shutil.which("rabbitmqctl") is None:
-        return False
-    try:
-        done = subprocess.run(
-            ["rabbitmqctl", "-q", *args], capture_output=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
 @pytest.fixture(scope="session")
 def rabbitmq() -> Iterator[SessionBroker]:
     """A virtual host of this session's own (``frequenta-test-<8 hex>``, deleted at the end,
     with everything in it), so two runs at once never share an exchange or a queue; if
     rabbitmqctl is not usable, a unique namespace in the default virtual host instead."""
-    suffix = uuid.uuid4().hex[:8]
-    base = URL(RABBITMQ_URL)
-    vhost = f"frequenta-test-{suffix}"
-    if rabbitmqctl("add_vhost", vhost) and rabbitmqctl(
-        "set_permissions", "-p", vhost, base.user or "guest", ".*", ".*", ".*"
-    ):
-        try:
-            yield SessionBroker(str(base.with_path(f"/{vhost}")), "frequenta", vhost)
-        finally:
-            rabbitmqctl("delete_vhost", vhost)
-    else:
-        rabbitmqctl("delete_vhost", vhost)
-        yield SessionBroker(RABBITMQ_URL, f"frequenta-test-{suffix}", None)
+    name = f"frequenta-test-{uuid.uuid4().hex[:8]}"
+    with own_vhost(RABBITMQ_URL, name) as url:
+        if url is not None:
+            yield SessionBroker(url, "frequenta", name)
+        else:
+            yield SessionBroker(RABBITMQ_URL, name, None)
+
+
+ScratchTopology = Callable[..., Topology]
+
+
+@pytest.fixture
+async def scratch_topology(rabbitmq: SessionBroker) -> AsyncIterator[ScratchTopology]:
+    """``scratch_topology(*queues, **fields)``: a Topology under a namespace of the test's own,
+    for use on ``rabbitmq.url``. After the test its exchanges, the queues named and their
+    dead-letter queues are deleted."""
+    made: list[tuple[Topology, tuple[str, ...]]] = []
+
+    def make(*queues: str, **fields: Any) -> Topology:
+        topology = Topology(namespace=f"test-{uuid.uuid4().hex[:8]}", **fields)
+        made.append((topology, queues))
+        return topology
+
+    yield make
+    connection = await connect(rabbitmq.url)
+    async with connection:
+        channel = await connection.channel()
+        for topology, queues in made:
+            for queue in queues:
+                await channel.queue_delete(topology.queue(queue))
+                await channel.queue_delete(topology.dead_letter_queue(queue))
+            for exchange in (
+                topology.work_exchange,
+                topology.events_exchange,
+                topology.dead_letter_exchange,
+            ):
+                await channel.exchange_delete(exchange)

@@ -6,16 +6,14 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, create_engine, text
+from integration_support import schema_differences
+from sqlalchemy import Column, Integer, MetaData, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from frequenta_attendance.models import Base
 from frequenta_db.attendance import head_revision, init_attendance_database
-from frequenta_kit.database import create_engine as create_async_engine
-from frequenta_kit.database import sync_url
+from frequenta_kit.database import create_engine
 
 TABLES = {
     "alembic_version",
@@ -41,7 +39,7 @@ async def test_init_creates_everything_from_nothing_and_running_it_again_changes
     scratch_database_url,
 ):
     await init_attendance_database(scratch_database_url)
-    engine = create_async_engine(scratch_database_url)
+    engine = create_engine(scratch_database_url)
     try:
         async with engine.connect() as connection:
             tables = set(
@@ -80,23 +78,8 @@ async def plan_prices(connection: AsyncConnection) -> dict[str, Decimal]:
     return prices
 
 
-def schema_differences(url: str, metadata: MetaData) -> list:
-    engine = create_engine(sync_url(url))
-    try:
-        with engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "compare_server_default": True}
-            )
-            return compare_metadata(context, metadata)
-    finally:
-        engine.dispose()
-
-
 async def test_orm_models_match_the_migrations(attendance_database_url):
-    differences = await asyncio.to_thread(
-        schema_differences, attendance_database_url, Base.metadata
-    )
-    assert differences == []
+    assert await schema_differences(attendance_database_url, Base.metadata) == []
 
 
 async def test_the_model_comparison_would_notice_a_difference(attendance_database_url):
@@ -104,7 +87,7 @@ async def test_the_model_comparison_would_notice_a_difference(attendance_databas
     for table in Base.metadata.tables.values():
         table.to_metadata(changed)
     changed.tables["alunos"].append_column(Column("apelido", Integer))
-    differences = await asyncio.to_thread(schema_differences, attendance_database_url, changed)
+    differences = await schema_differences(attendance_database_url, changed)
     assert [d[0] for d in differences] == ["add_column"]
 
 

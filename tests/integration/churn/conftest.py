@@ -1,14 +1,11 @@
 """The churn service in-process on a free port, with a fresh churn database and its own broker
 namespace (both removed afterwards)."""
 
-import os
-import socket
-import uuid
 from collections.abc import AsyncIterator
 
 import grpc
 import pytest
-from sqlalchemy import make_url
+from integration_support import closed_port, unique_database_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta.churn.v1 import churn_pb2_grpc
@@ -16,19 +13,9 @@ from frequenta_churn.bootstrap import build_server
 from frequenta_churn.retraining import RETRAINING_QUEUE
 from frequenta_churn.settings import ChurnSettings
 from frequenta_db.churn import init_churn_database
-from frequenta_kit.broker import Topology, connect
+from frequenta_kit.broker import Topology
 from frequenta_kit.database import create_engine, drop_database
 from frequenta_kit.publisher import WorkPublisher
-
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
-SERVER_URL = os.environ.get(
-    "FREQUENTA_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def unique_database_url(prefix: str) -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -51,26 +38,9 @@ async def churn_engine(churn_database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def churn_topology() -> AsyncIterator[Topology]:
-    topology = Topology(namespace=f"test-churn-{uuid.uuid4().hex[:8]}")
-    yield topology
-    connection = await connect(RABBITMQ_URL)
-    async with connection:
-        channel = await connection.channel()
-        for queue in (
-            topology.queue(RETRAINING_QUEUE),
-            topology.dead_letter_queue(RETRAINING_QUEUE),
-        ):
-            await channel.queue_delete(queue)
-        for exchange in (topology.work_exchange, topology.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
-
-
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"amqp://guest:guest@127.0.0.1:{port}/"
+def churn_topology(scratch_topology) -> Topology:
+    """The namespace churn's server queues retraining jobs under (on ``rabbitmq.url``)."""
+    return scratch_topology(RETRAINING_QUEUE)
 
 
 async def _serve(engine: AsyncEngine, publisher: WorkPublisher) -> AsyncIterator[grpc.aio.Channel]:
@@ -87,9 +57,9 @@ async def _serve(engine: AsyncEngine, publisher: WorkPublisher) -> AsyncIterator
 
 @pytest.fixture
 async def churn_channel(
-    churn_engine: AsyncEngine, churn_topology: Topology
+    churn_engine: AsyncEngine, churn_topology: Topology, rabbitmq
 ) -> AsyncIterator[grpc.aio.Channel]:
-    async for channel in _serve(churn_engine, WorkPublisher(RABBITMQ_URL, churn_topology)):
+    async for channel in _serve(churn_engine, WorkPublisher(rabbitmq.url, churn_topology)):
         yield channel
 
 
@@ -102,6 +72,7 @@ def churn(churn_channel: grpc.aio.Channel) -> churn_pb2_grpc.ChurnServiceStub:
 async def churn_without_broker(
     churn_engine: AsyncEngine,
 ) -> AsyncIterator[churn_pb2_grpc.ChurnServiceStub]:
-    publisher = WorkPublisher(closed_port_url(), Topology(), connect_timeout=1)
+    closed = f"amqp://guest:guest@{closed_port()}/"
+    publisher = WorkPublisher(closed, Topology(), connect_timeout=1)
     async for channel in _serve(churn_engine, publisher):
         yield churn_pb2_grpc.ChurnServiceStub(channel)

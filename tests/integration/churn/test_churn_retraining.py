@@ -11,10 +11,8 @@ from frequenta_churn.retraining import RETRAINING_QUEUE
 from frequenta_kit.broker import connect
 from frequenta_kit.grpc_errors import describe_rpc_error
 
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
-
-async def test_a_request_is_queued_with_its_job_id(churn, churn_topology) -> None:
+async def test_a_request_is_queued_with_its_job_id(churn, churn_topology, rabbitmq) -> None:
     reply = await churn.RequestRetraining(
         churn_pb2.RequestRetrainingRequest(promote_if_better=True), timeout=5
     )
@@ -23,7 +21,7 @@ async def test_a_request_is_queued_with_its_job_id(churn, churn_topology) -> Non
     assert uuid.UUID(job.job_id)
     assert job.requested_at.seconds > 0
 
-    connection = await connect(RABBITMQ_URL)
+    connection = await connect(rabbitmq.url)
     async with connection:
         channel = await connection.channel()
         queue = await channel.get_queue(churn_topology.queue(RETRAINING_QUEUE))

@@ -1,8 +1,9 @@
 """The work-queue consumer against the real RabbitMQ, under a namespace of its own."""
 
 import asyncio
+import functools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aio_pika
 import pytest
@@ -18,30 +19,27 @@ from frequenta_kit.consumer import (
 )
 from frequenta_kit.errors import Unavailable
 
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 QUEUE = "jobs"
 
 
 @pytest.fixture
-async def topology() -> AsyncIterator[Topology]:
-    topology = Topology(namespace=f"test-{uuid.uuid4().hex[:8]}", delivery_limit=3)
-    yield topology
-    connection = await connect(RABBITMQ_URL)
-    async with connection:
-        channel = await connection.channel()
-        for queue in (topology.queue(QUEUE), topology.dead_letter_queue(QUEUE)):
-            await channel.queue_delete(queue)
-        for exchange in (topology.work_exchange, topology.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+def topology(scratch_topology) -> Topology:
+    return scratch_topology(QUEUE, delivery_limit=3)
 
 
 @pytest.fixture
-async def channel(topology: Topology) -> AsyncIterator[AbstractChannel]:
-    connection = await connect(RABBITMQ_URL)
+async def channel(rabbitmq, topology: Topology) -> AsyncIterator[AbstractChannel]:
+    connection = await connect(rabbitmq.url)
     async with connection:
         chan = await connection.channel(publisher_confirms=True)
         await declare_work_queue(chan, topology, QUEUE)
         yield chan
+
+
+@pytest.fixture
+def consumer(rabbitmq, topology: Topology) -> Callable[..., WorkConsumer]:
+    """``consumer(handler, **options)``: a WorkConsumer of the test's queue."""
+    return functools.partial(WorkConsumer, rabbitmq.url, topology, QUEUE)
 
 
 async def publish(channel: AbstractChannel, topology: Topology, body: bytes) -> str:
@@ -53,17 +51,13 @@ async def publish(channel: AbstractChannel, topology: Topology, body: bytes) -> 
     return message_id
 
 
-def consumer(topology: Topology, handler, **kwargs) -> WorkConsumer:
-    return WorkConsumer(RABBITMQ_URL, topology, QUEUE, handler, **kwargs)
-
-
-async def test_each_message_is_handled_then_acked(channel, topology, poll) -> None:
+async def test_each_message_is_handled_then_acked(channel, topology, consumer, poll) -> None:
     seen: list[bytes] = []
 
     async def handler(message: WorkMessage) -> None:
         seen.append(message.body)
 
-    worker = consumer(topology, handler)
+    worker = consumer(handler)
     await worker.start()
     try:
         for n in range(5):
@@ -78,7 +72,7 @@ async def test_each_message_is_handled_then_acked(channel, topology, poll) -> No
     assert sorted(seen) == [f"job-{n}".encode() for n in range(5)]
 
 
-async def test_a_transient_failure_is_retried(channel, topology, poll) -> None:
+async def test_a_transient_failure_is_retried(channel, topology, consumer, poll) -> None:
     deliveries: list[int] = []
 
     async def handler(message: WorkMessage) -> None:
@@ -86,7 +80,7 @@ async def test_a_transient_failure_is_retried(channel, topology, poll) -> None:
         if len(deliveries) == 1:
             raise ConnectionError("database restarting")
 
-    worker = consumer(topology, handler)
+    worker = consumer(handler)
     await worker.start()
     try:
         await publish(channel, topology, b"retry me")
@@ -101,7 +95,9 @@ async def test_a_transient_failure_is_retried(channel, topology, poll) -> None:
     assert deliveries == [0, 1]
 
 
-async def test_a_dependency_away_for_a_while_costs_no_delivery(channel, topology, poll) -> None:
+async def test_a_dependency_away_for_a_while_costs_no_delivery(
+    channel, topology, consumer, poll
+) -> None:
     """Unavailable (e.g. the database restarting) is retried in place, more times than the
     delivery limit allows, on the same delivery: nothing is requeued or dead-lettered."""
     deliveries: list[int] = []
@@ -111,7 +107,7 @@ async def test_a_dependency_away_for_a_while_costs_no_delivery(channel, topology
         if len(deliveries) <= topology.delivery_limit:
             raise Unavailable("DATABASE_UNAVAILABLE", "the database cannot be reached")
 
-    worker = consumer(topology, handler)
+    worker = consumer(handler)
     worker_pauses = 0.5 + 1 + 2  # the first three pauses
     await worker.start()
     try:
@@ -127,14 +123,16 @@ async def test_a_dependency_away_for_a_while_costs_no_delivery(channel, topology
     assert deliveries == [0] * (topology.delivery_limit + 1)
 
 
-async def test_stop_requeues_a_message_waiting_for_a_dependency(channel, topology, poll) -> None:
+async def test_stop_requeues_a_message_waiting_for_a_dependency(
+    channel, topology, consumer, poll
+) -> None:
     waiting = asyncio.Event()
 
     async def handler(message: WorkMessage) -> None:
         waiting.set()
         raise Unavailable("DATABASE_UNAVAILABLE", "the database cannot be reached")
 
-    worker = consumer(topology, handler)
+    worker = consumer(handler)
     await worker.start()
     await publish(channel, topology, b"still waiting")
     await asyncio.wait_for(waiting.wait(), 10)
@@ -148,12 +146,12 @@ async def test_stop_requeues_a_message_waiting_for_a_dependency(channel, topolog
 
 
 async def test_a_permanent_failure_goes_to_the_dead_letter_queue_with_its_reason(
-    channel, topology, poll
+    channel, topology, consumer, poll
 ) -> None:
     async def handler(message: WorkMessage) -> None:
         raise PermanentFailure("row 3 names member 999, who does not exist")
 
-    worker = consumer(topology, handler)
+    worker = consumer(handler)
     await worker.start()
     try:
         message_id = await publish(channel, topology, b"poison")
@@ -173,7 +171,7 @@ async def test_a_permanent_failure_goes_to_the_dead_letter_queue_with_its_reason
 
 
 async def test_a_message_that_always_fails_is_dead_lettered_after_the_limit(
-    channel, topology, poll
+    channel, topology, consumer, poll
 ) -> None:
     attempts = 0
 
@@ -182,7 +180,7 @@ async def test_a_message_that_always_fails_is_dead_lettered_after_the_limit(
         attempts += 1
         raise ValueError("cannot parse")
 
-    worker = consumer(topology, handler)
+    worker = consumer(handler)
     await worker.start()
     try:
         await publish(channel, topology, b"always fails")
@@ -200,14 +198,16 @@ async def test_a_message_that_always_fails_is_dead_lettered_after_the_limit(
     await message.ack()
 
 
-async def test_competing_consumers_handle_each_message_once(channel, topology, poll) -> None:
+async def test_competing_consumers_handle_each_message_once(
+    channel, topology, consumer, poll
+) -> None:
     handled: list[str] = []
 
     async def handler(message: WorkMessage) -> None:
         await asyncio.sleep(0.01)
         handled.append(message.message_id)
 
-    workers = [consumer(topology, handler, prefetch=2) for _ in range(3)]
+    workers = [consumer(handler, prefetch=2) for _ in range(3)]
     for worker in workers:
         await worker.start()
     try:
@@ -223,7 +223,7 @@ async def test_competing_consumers_handle_each_message_once(channel, topology, p
     assert sorted(handled) == sorted(sent)
 
 
-async def test_stop_lets_the_message_in_flight_finish(channel, topology, poll) -> None:
+async def test_stop_lets_the_message_in_flight_finish(channel, topology, consumer, poll) -> None:
     started, finished = asyncio.Event(), []
 
     async def handler(message: WorkMessage) -> None:
@@ -231,7 +231,7 @@ async def test_stop_lets_the_message_in_flight_finish(channel, topology, poll) -
         await asyncio.sleep(0.5)
         finished.append(message.message_id)
 
-    worker = consumer(topology, handler)
+    worker = consumer(handler)
     await worker.start()
     message_id = await publish(channel, topology, b"slow")
     await asyncio.wait_for(started.wait(), 10)

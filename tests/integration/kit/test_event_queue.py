@@ -1,8 +1,9 @@
 """The same consumer on a queue of domain events: declared and bound to the events exchange for
 the types asked, with the work queues' delivery limit and dead letters."""
 
+import functools
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aio_pika
 import pytest
@@ -17,32 +18,31 @@ from frequenta_kit.consumer import (
     queue_depths,
 )
 
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 QUEUE = "listener"
 KEYS = ("member.registered", "checkin.*")
 
 
 @pytest.fixture
-async def topology() -> AsyncIterator[Topology]:
-    topology = Topology(namespace=f"test-{uuid.uuid4().hex[:8]}", delivery_limit=3)
-    yield topology
-    connection = await connect(RABBITMQ_URL)
-    async with connection:
-        channel = await connection.channel()
-        for queue in (topology.queue(QUEUE), topology.dead_letter_queue(QUEUE)):
-            await channel.queue_delete(queue)
-        for exchange in (topology.events_exchange, topology.dead_letter_exchange):
-            await channel.exchange_delete(exchange)
+def topology(scratch_topology) -> Topology:
+    return scratch_topology(QUEUE, delivery_limit=3)
 
 
 @pytest.fixture
-async def channel(topology: Topology) -> AsyncIterator[AbstractChannel]:
-    connection = await connect(RABBITMQ_URL)
+async def channel(rabbitmq, topology: Topology) -> AsyncIterator[AbstractChannel]:
+    connection = await connect(rabbitmq.url)
     async with connection:
         chan = await connection.channel(publisher_confirms=True)
         # Declared before any consumer runs: events wait in it from now on.
         await event_queue(KEYS)(chan, topology, QUEUE)
         yield chan
+
+
+@pytest.fixture
+def consumer(rabbitmq, topology: Topology) -> Callable[..., WorkConsumer]:
+    """``consumer(handler)``: a WorkConsumer of the test's event queue."""
+    return functools.partial(
+        WorkConsumer, rabbitmq.url, topology, QUEUE, declare_queue=event_queue(KEYS)
+    )
 
 
 async def publish(channel: AbstractChannel, topology: Topology, event_type: str) -> str:
@@ -55,7 +55,9 @@ async def publish(channel: AbstractChannel, topology: Topology, event_type: str)
     return event_id
 
 
-async def test_the_bound_event_types_are_consumed_and_others_not(channel, topology, poll) -> None:
+async def test_the_bound_event_types_are_consumed_and_others_not(
+    channel, topology, consumer, poll
+) -> None:
     seen: list[bytes] = []
 
     async def handler(message: WorkMessage) -> None:
@@ -63,7 +65,7 @@ async def test_the_bound_event_types_are_consumed_and_others_not(channel, topolo
 
     for event_type in ("member.registered", "checkin.recorded", "membership.cancelled"):
         await publish(channel, topology, event_type)
-    worker = WorkConsumer(RABBITMQ_URL, topology, QUEUE, handler, declare_queue=event_queue(KEYS))
+    worker = consumer(handler)
     await worker.start()
     try:
 
@@ -77,12 +79,12 @@ async def test_the_bound_event_types_are_consumed_and_others_not(channel, topolo
 
 
 async def test_an_event_that_cannot_be_applied_is_dead_lettered_with_its_reason(
-    channel, topology, poll
+    channel, topology, consumer, poll
 ) -> None:
     async def handler(message: WorkMessage) -> None:
         raise PermanentFailure("no payload")
 
-    worker = WorkConsumer(RABBITMQ_URL, topology, QUEUE, handler, declare_queue=event_queue(KEYS))
+    worker = consumer(handler)
     await worker.start()
     try:
         event_id = await publish(channel, topology, "checkin.recorded")

@@ -5,15 +5,14 @@ its relay and ingestion worker publishing real events (only for the test that as
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import grpc
 import pytest
 from aio_pika.abc import AbstractChannel
+from integration_support import unique_database_url
 from projection_support import projection_settings
-from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta.attendance.v1.attendance_pb2_grpc import AttendanceServiceStub
@@ -39,16 +38,14 @@ NewDatabase = Callable[[], Awaitable[ChurnDatabase]]
 
 
 @pytest.fixture
-async def new_churn_database(attendance_database_url: str) -> AsyncIterator[NewDatabase]:
+async def new_churn_database() -> AsyncIterator[NewDatabase]:
     """``await new_churn_database()``: a migrated, empty churn database on the test server."""
     made: list[ChurnDatabase] = []
-    server = make_url(attendance_database_url).set(database="postgres")
 
     async def new() -> ChurnDatabase:
-        url = server.set(database=f"frequenta_test_projection_{uuid.uuid4().hex[:8]}")
-        rendered = url.render_as_string(hide_password=False)
-        await init_churn_database(rendered)
-        made.append(ChurnDatabase(rendered, create_engine(rendered, pool_size=4)))
+        url = unique_database_url("frequenta_test_projection")
+        await init_churn_database(url)
+        made.append(ChurnDatabase(url, create_engine(url, pool_size=4)))
         return made[-1]
 
     yield new
@@ -58,13 +55,9 @@ async def new_churn_database(attendance_database_url: str) -> AsyncIterator[NewD
 
 
 @pytest.fixture(scope="session")
-async def shared_churn_database(attendance_database_url: str) -> AsyncIterator[ChurnDatabase]:
+async def shared_churn_database() -> AsyncIterator[ChurnDatabase]:
     """One churn database for the consumer tests (each uses member ids of its own)."""
-    url = (
-        make_url(attendance_database_url)
-        .set(database=f"frequenta_test_projection_{uuid.uuid4().hex[:8]}")
-        .render_as_string(hide_password=False)
-    )
+    url = unique_database_url("frequenta_test_projection")
     await init_churn_database(url)
     engine = create_engine(url, pool_size=4)
     try:

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
 
+from integration_support import closed_port
 from projection_support import (
     ago,
     projection_rows,
@@ -91,10 +91,9 @@ async def test_the_worker_process_applies_events_then_exits_zero_on_sigterm(
 async def test_a_rebuild_with_attendance_away_exits_one_and_says_why(
     shared_churn_database, rabbitmq, tmp_path
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed = f"127.0.0.1:{sock.getsockname()[1]}"
-    settings = projection_settings(rabbitmq, shared_churn_database.url, attendance_address=closed)
+    settings = projection_settings(
+        rabbitmq, shared_churn_database.url, attendance_address=closed_port()
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -3,14 +3,12 @@ to databases of their own: one for the session (each test on dates no other test
 served by an in-process attendance server whose clock the tests can set, and a fresh one per
 scheduler test (the scheduler looks at every date of the gym)."""
 
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import grpc
 import pytest
-from sqlalchemy import make_url
+from integration_support import attendance_test_settings, unique_database_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta.attendance.v1 import attendance_pb2_grpc
@@ -18,15 +16,6 @@ from frequenta_attendance.bootstrap import build_server
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_db.attendance import init_attendance_database
 from frequenta_kit.database import create_engine, drop_database
-
-SERVER_URL = os.environ.get(
-    "FREQUENTA_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def unique_database_url(prefix: str) -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
 
 
 class SettableClock:
@@ -51,13 +40,7 @@ async def reports_database_url() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def reports_settings(reports_database_url: str) -> AttendanceSettings:
-    return AttendanceSettings(
-        attendance_database_url=reports_database_url,
-        attendance_grpc_port=0,
-        gym_timezone="America/Sao_Paulo",
-        clock_skew_seconds=300,
-        max_visit_hours=6,
-    )
+    return attendance_test_settings(reports_database_url)
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ from functools import partial
 
 import grpc
 import pytest
-from gym_loading import SERVER_URL, LoadedGym, attendance_with_gym, simulated_gym
-from sqlalchemy import make_url
+from gym_loading import LoadedGym, attendance_with_gym, simulated_gym
+from integration_support import SERVER_URL, unique_database_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta.attendance.v1.attendance_pb2_grpc import AttendanceServiceStub
@@ -116,11 +116,7 @@ async def new_churn(rabbitmq) -> AsyncIterator[Callable[[LoadedGym], Awaitable[C
     made: list[tuple] = []
 
     async def new(gym: LoadedGym) -> Churn:
-        url = (
-            make_url(SERVER_URL)
-            .set(database=f"frequenta_test_registry_{uuid.uuid4().hex[:8]}")
-            .render_as_string(hide_password=False)
-        )
+        url = unique_database_url("frequenta_test_registry")
         await init_churn_database(url)
         settings = ChurnSettings(
             churn_database_url=url,

@@ -4,7 +4,6 @@ visits through the bulk-import handlers (submit_batch, then each chunk processed
 instead of by the ingestion worker). No attendance table is written directly."""
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,9 +33,6 @@ from frequenta_sim.params import SimParams
 from frequenta_sim.visits import NO_EXIT
 
 CHUNK_ROWS = 5000
-SERVER_URL = os.environ.get(
-    "FREQUENTA_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def simulated_gym(members: int, months: int, seed: int) -> SimulatedGym:

@@ -5,7 +5,8 @@ two workers train one at a time."""
 
 import grpc
 import pytest
-from gym_loading import SERVER_URL, attendance_with_gym, simulated_gym
+from gym_loading import attendance_with_gym, simulated_gym
+from integration_support import SERVER_URL
 
 from frequenta.churn.v1 import churn_pb2
 from frequenta_churn.ml.candidates import CANDIDATES

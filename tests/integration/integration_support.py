@@ -1,0 +1,63 @@
+"""Helpers of every integration folder: where the test servers are, databases of a test's own,
+the settings an in-process attendance server runs with, and comparing a database with the ORM
+models. Fixtures built on them live in tests/integration/conftest.py."""
+
+import asyncio
+import os
+import socket
+import uuid
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, create_engine, make_url
+
+from frequenta_attendance.settings import AttendanceSettings
+from frequenta_kit.database import sync_url
+
+SERVER_URL = os.environ.get(
+    "FREQUENTA_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+RABBITMQ_URL = os.environ.get("FREQUENTA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def unique_database_url(prefix: str = "frequenta_test") -> str:
+    """A URL on the test server naming a database no other run uses."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def closed_port() -> str:
+    """``127.0.0.1:<port>`` where nothing listens (a server that is away)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+def attendance_test_settings(database_url: str) -> AttendanceSettings:
+    """An attendance server on ``database_url``, on a free port, with the gym rules the RPC tests
+    are written for (São Paulo, 5 minutes of clock skew, visits of at most 6 hours)."""
+    return AttendanceSettings(
+        attendance_database_url=database_url,
+        attendance_grpc_port=0,
+        gym_timezone="America/Sao_Paulo",
+        clock_skew_seconds=300,
+        max_visit_hours=6,
+    )
+
+
+def _differences(url: str, metadata: MetaData) -> list:
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": True}
+            )
+            return compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+
+
+async def schema_differences(url: str, metadata: MetaData) -> list:
+    """What alembic's autogenerate finds between the database at ``url`` and ``metadata``
+    (types and server defaults included): [] when the migrations match the models."""
+    return await asyncio.to_thread(_differences, url, metadata)
