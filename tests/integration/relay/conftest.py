@@ -1,12 +1,17 @@
 """Fixtures of the relay tests: relays running in-process against the session's database and
-RabbitMQ virtual host, a queue that receives every event, a TCP proxy that can play a broker
-outage, and a way to write events through the real attendance service."""
+RabbitMQ virtual host, ``python -m frequenta_attendance relay`` as a real process, a queue that
+receives every event, a TCP proxy that can play a broker outage, and a way to write events
+through the real attendance service."""
 
 import asyncio
 import contextlib
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
@@ -68,6 +73,56 @@ async def start_relay(
         each.stop.set()
     async with asyncio.timeout(30):
         await asyncio.gather(*(each.task for each in running))
+
+
+RELAY_STARTED = b"relay publishing the outbox"
+RelayProcess = Callable[..., AbstractAsyncContextManager[asyncio.subprocess.Process]]
+
+
+@pytest.fixture
+def relay_process(attendance_database_url: str, rabbitmq, tmp_path: Path) -> RelayProcess:
+    """``async with relay_process(RELAY_BATCH_SIZE="40") as process``: ``python -m
+    frequenta_attendance relay`` on the session's database and broker (polling every 0.2 s,
+    FREQUENTA_<name> overrides given by name), from the moment it says it publishes until the
+    block ends; SIGKILLed then if still alive. What it printed up to then is read; the rest
+    waits on ``process.stdout``."""
+
+    @asynccontextmanager
+    async def run(**overrides: str) -> AsyncIterator[asyncio.subprocess.Process]:
+        env = dict(
+            os.environ,
+            FREQUENTA_ATTENDANCE_DATABASE_URL=attendance_database_url,
+            FREQUENTA_RABBITMQ_URL=rabbitmq.url,
+            FREQUENTA_BROKER_NAMESPACE=rabbitmq.namespace,
+            FREQUENTA_RELAY_POLL_INTERVAL_SECONDS="0.2",
+            FREQUENTA_LOG_JSON="false",
+            **{f"FREQUENTA_{name}": value for name, value in overrides.items()},
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "frequenta_attendance",
+            "relay",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            output = b""
+            async with asyncio.timeout(30):
+                async for line in process.stdout:
+                    output += line
+                    if RELAY_STARTED in line:
+                        break
+            assert RELAY_STARTED in output, output.decode()
+            yield process
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+    return run
 
 
 @dataclass

@@ -8,57 +8,19 @@ relay publishes its batch, gets the confirms and then waits on the lock (seen in
 pg_stat_activity), where it is killed."""
 
 import asyncio
-import os
 import signal
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 
 from relay_support import Inbox, ago, outbox_of, ts
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from yarl import URL
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 
-STARTED = b"relay publishing the outbox"
 BLOCKED_MARKING = text(
     "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
     " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE outbox SET published_at%'"
 )
 SESSION_ALIVE = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
-
-
-@asynccontextmanager
-async def relay_process(
-    env: dict[str, str], cwd: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``python -m frequenta_attendance relay`` running until the block ends (then SIGKILLed
-    if still alive)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "frequenta_attendance",
-        "relay",
-        cwd=cwd,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        output = b""
-        async with asyncio.timeout(30):
-            async for line in process.stdout:
-                output += line
-                if STARTED in line:
-                    break
-        assert STARTED in output, output.decode()
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def check_ins(attendance, members: list[pb.Member], per_member: int, first_day: int) -> None:
@@ -83,32 +45,16 @@ async def published_count(engine: AsyncEngine, ids: set[int]) -> int:
 
 
 async def test_a_relay_killed_between_the_confirms_and_marking_loses_nothing(
-    attendance,
-    attendance_engine,
-    attendance_database_url,
-    rabbitmq,
-    received,
-    new_member,
-    poll,
-    tmp_path,
+    attendance, attendance_engine, relay_process, received, new_member, poll
 ):
-    env = dict(
-        os.environ,
-        FREQUENTA_ATTENDANCE_DATABASE_URL=attendance_database_url,
-        FREQUENTA_RABBITMQ_URL=str(URL(rabbitmq.url)),
-        FREQUENTA_BROKER_NAMESPACE=rabbitmq.namespace,
-        FREQUENTA_RELAY_POLL_INTERVAL_SECONDS="0.2",
-        FREQUENTA_RELAY_BATCH_SIZE="40",
-        # No pruning DELETE (it would conflict with the test's lock).
-        FREQUENTA_RELAY_RETENTION_HOURS="0",
-        FREQUENTA_LOG_JSON="false",
-    )
+    # Batches of 40, and no pruning DELETE (it would conflict with the test's lock).
+    settings = {"RELAY_BATCH_SIZE": "40", "RELAY_RETENTION_HOURS": "0"}
     members = [await new_member() for _ in range(20)]
     ids = {member.id for member in members}
     await check_ins(attendance, members, per_member=5, first_day=300)
     before_kill = len(members) * 6  # registrations and the first check-ins
 
-    async with relay_process(env, tmp_path) as doomed:
+    async with relay_process(**settings) as doomed:
         # First the relay works normally: all written so far is published and marked.
         async def first_part_marked() -> bool:
             return await published_count(attendance_engine, ids) == before_kill
@@ -145,7 +91,7 @@ async def test_a_relay_killed_between_the_confirms_and_marking_loses_nothing(
     assert sent_unmarked > 0, "the killed relay had published a batch"
     assert sent_unmarked <= 40
 
-    async with relay_process(env, tmp_path):
+    async with relay_process(**settings):
 
         async def everything_delivered() -> bool:
             inbox = Inbox.of(received.messages, ids)
