@@ -12,6 +12,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frequenta_attendance import import_staging
 from frequenta_attendance.domain.batch import (
     MAX_REJECTED_ROWS_KEPT,
     CheckedRows,
@@ -93,10 +94,8 @@ _NEW_VISIT_IDS = text(
 _INSERT_CHECKED = (
     "INSERT INTO checkins (id, aluno_id, data_entrada, data_saida, origem, dispositivo_id,"
     " chave_idempotencia)"
-    f" SELECT r.id, r.aluno_id, {_instant_sql('r.entrada')}, {_instant_sql('r.saida')}, :source,"
-    " r.dispositivo, r.chave FROM unnest(CAST(:ids AS bigint[]), CAST(:members AS bigint[]),"
-    " CAST(:entries AS bigint[]), CAST(:exits AS bigint[]), CAST(:devices AS text[]),"
-    " CAST(:keys AS text[])) AS r(id, aluno_id, entrada, saida, dispositivo, chave)"
+    f" SELECT s.id, s.aluno_id, {_instant_sql('s.entrada')}, {_instant_sql('s.saida')}, :source,"
+    f" s.dispositivo, s.chave FROM {import_staging.TABLE} AS s"
 )
 _UNIQUE_VIOLATION = "23505"
 
@@ -356,10 +355,11 @@ class ImportRepository:
     async def insert_checked(
         self, rows: CheckedRows, positions: Sequence[int], source: CheckInSource
     ) -> list[int]:
-        """Insert the rows at ``positions`` of ``rows``, in that order, in one statement; the id
-        of each (taken from the table's sequence first, so no row comes back to be matched),
-        or 0 for a row a unique index skipped: its key, or its member and entry, committed
-        meanwhile by a concurrent transaction (another member's row: its lock is not ours).
+        """Insert the rows at ``positions`` of ``rows`` (ascending) in one statement, through
+        the stage (``import_staging``); the id of each (taken from the table's sequence first,
+        so no row comes back to be matched), or 0 for a row a unique index skipped: its key, or
+        its member and entry, committed meanwhile by a concurrent transaction (another member's
+        row: its lock is not ours).
 
         The plain INSERT runs in a savepoint: ON CONFLICT DO NOTHING costs about a third more
         per row, and a conflict is rare; when one happens, the savepoint is rolled back and the
@@ -367,15 +367,11 @@ class ImportRepository:
         if not positions:
             return []
         ids: list[int] = await self._session.scalar(_NEW_VISIT_IDS, {"n": len(positions)})
-        values = {
-            "ids": ids,
-            "members": [rows.members[i] for i in positions],
-            "entries": [rows.entered_us[i] for i in positions],
-            "exits": [rows.exited_us[i] for i in positions],
-            "devices": [rows.devices[i] for i in positions],
-            "keys": [rows.keys[i] for i in positions],
-            "source": source.value,
-        }
+        columns = (rows.members, rows.entered_us, rows.exited_us, rows.devices, rows.keys)
+        if len(positions) != len(rows):  # some rows are not to be stored
+            columns = tuple([column[i] for i in positions] for column in columns)
+        await import_staging.stage(self._session, zip(ids, *columns, strict=True))
+        values = {"source": source.value}
         try:
             async with self._session.begin_nested():
                 await self._session.execute(text(_INSERT_CHECKED), values)

@@ -18,6 +18,7 @@ import logging
 from types import TracebackType
 from typing import Protocol, Self
 
+import asyncpg
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,6 +38,11 @@ _UNREACHABLE_SQLSTATES = ("08", "53", "57P", "3D000")
 def database_unreachable(error: BaseException) -> bool:
     if isinstance(error, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
         return True
+    # Raised by asyncpg itself, not through SQLAlchemy (the bulk import's COPY, import_staging).
+    if isinstance(error, asyncpg.InterfaceError):
+        return True
+    if isinstance(error, asyncpg.PostgresError):
+        return (getattr(error, "sqlstate", None) or "").startswith(_UNREACHABLE_SQLSTATES)
     if isinstance(error, sa_exc.DBAPIError):
         sqlstate = getattr(error.orig, "sqlstate", None) or ""
         return error.connection_invalidated or sqlstate.startswith(_UNREACHABLE_SQLSTATES)
