@@ -13,7 +13,13 @@ from typing import Any
 
 import grpc
 import pytest
-from integration_support import RABBITMQ_URL, attendance_test_settings, unique_database_url
+from integration_support import (
+    RABBITMQ_URL,
+    attendance_test_settings,
+    engine_of,
+    own_database,
+    unique_database_url,
+)
 from rabbitmq_support import own_vhost, rabbitmqctl
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,7 +28,7 @@ from frequenta_attendance.bootstrap import build_server
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_db.attendance import init_attendance_database
 from frequenta_kit.broker import Topology, connect
-from frequenta_kit.database import create_engine, drop_database
+from frequenta_kit.database import drop_database
 from frequenta_kit.grpc_server import GrpcServer
 
 
@@ -38,12 +44,8 @@ async def scratch_database_url() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 async def attendance_database_url() -> AsyncIterator[str]:
-    url = unique_database_url()
-    await init_attendance_database(url)
-    try:
+    async with own_database("frequenta_test", init_attendance_database) as url:
         yield url
-    finally:
-        await drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -53,11 +55,8 @@ def attendance_settings(attendance_database_url: str) -> AttendanceSettings:
 
 @pytest.fixture(scope="session")
 async def attendance_engine(attendance_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(attendance_database_url)
-    try:
+    async with engine_of(attendance_database_url) as engine:
         yield engine
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,22 @@
-"""Helpers of every integration folder: where the test servers are, databases of a test's own,
-the settings an in-process attendance server runs with, and comparing a database with the ORM
-models. Fixtures built on them live in tests/integration/conftest.py."""
+"""Helpers of every integration folder: where the test servers are, databases of a test's own
+(and engines on them), the settings an in-process attendance server runs with, and comparing a
+database with the ORM models. Fixtures built on them live in the folders' conftest.py."""
 
 import asyncio
 import os
 import socket
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta_attendance.settings import AttendanceSettings
-from frequenta_kit.database import sync_url
+from frequenta_kit import database
 
 SERVER_URL = os.environ.get(
     "FREQUENTA_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -24,6 +28,29 @@ def unique_database_url(prefix: str = "frequenta_test") -> str:
     """A URL on the test server naming a database no other run uses."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@asynccontextmanager
+async def own_database(prefix: str, init: Callable[[str], Awaitable[None]]) -> AsyncIterator[str]:
+    """The URL of a new database (``unique_database_url(prefix)``) made by ``init`` (e.g.
+    ``init_attendance_database``, the real migrations); dropped afterwards."""
+    url = unique_database_url(prefix)
+    await init(url)
+    try:
+        yield url
+    finally:
+        await database.drop_database(url)
+
+
+@asynccontextmanager
+async def engine_of(url: str, **options: Any) -> AsyncIterator[AsyncEngine]:
+    """The kit's async engine on ``url`` (``options`` as ``create_engine`` takes them), disposed
+    afterwards."""
+    engine = database.create_engine(url, **options)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def closed_port() -> str:
@@ -46,7 +73,7 @@ def attendance_test_settings(database_url: str) -> AttendanceSettings:
 
 
 def _differences(url: str, metadata: MetaData) -> list:
-    engine = create_engine(sync_url(url))
+    engine = create_engine(database.sync_url(url))
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
-from integration_support import closed_port, unique_database_url
+from integration_support import closed_port, engine_of, own_database
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta.churn.v1 import churn_pb2_grpc
@@ -14,27 +14,19 @@ from frequenta_churn.retraining import RETRAINING_QUEUE
 from frequenta_churn.settings import ChurnSettings
 from frequenta_db.churn import init_churn_database
 from frequenta_kit.broker import Topology
-from frequenta_kit.database import create_engine, drop_database
 from frequenta_kit.publisher import WorkPublisher
 
 
 @pytest.fixture(scope="session")
 async def churn_database_url() -> AsyncIterator[str]:
-    url = unique_database_url("frequenta_test_churn")
-    await init_churn_database(url)
-    try:
+    async with own_database("frequenta_test_churn", init_churn_database) as url:
         yield url
-    finally:
-        await drop_database(url)
 
 
 @pytest.fixture(scope="session")
 async def churn_engine(churn_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(churn_database_url)
-    try:
+    async with engine_of(churn_database_url) as engine:
         yield engine
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import grpc
 import pytest
 from aio_pika.abc import AbstractChannel
-from integration_support import unique_database_url
+from integration_support import engine_of, own_database, unique_database_url
 from projection_support import projection_settings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -57,14 +57,11 @@ async def new_churn_database() -> AsyncIterator[NewDatabase]:
 @pytest.fixture(scope="session")
 async def shared_churn_database() -> AsyncIterator[ChurnDatabase]:
     """One churn database for the consumer tests (each uses member ids of its own)."""
-    url = unique_database_url("frequenta_test_projection")
-    await init_churn_database(url)
-    engine = create_engine(url, pool_size=4)
-    try:
+    async with (
+        own_database("frequenta_test_projection", init_churn_database) as url,
+        engine_of(url, pool_size=4) as engine,
+    ):
         yield ChurnDatabase(url, engine)
-    finally:
-        await engine.dispose()
-        await drop_database(url)
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,13 @@ from datetime import UTC, datetime
 
 import grpc
 import pytest
-from integration_support import attendance_test_settings, unique_database_url
+from integration_support import attendance_test_settings, engine_of, own_database
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta.attendance.v1 import attendance_pb2_grpc
 from frequenta_attendance.bootstrap import build_server
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_db.attendance import init_attendance_database
-from frequenta_kit.database import create_engine, drop_database
 
 
 class SettableClock:
@@ -30,12 +29,8 @@ class SettableClock:
 
 @pytest.fixture(scope="session")
 async def reports_database_url() -> AsyncIterator[str]:
-    url = unique_database_url("frequenta_test_reports")
-    await init_attendance_database(url)
-    try:
+    async with own_database("frequenta_test_reports", init_attendance_database) as url:
         yield url
-    finally:
-        await drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +40,8 @@ def reports_settings(reports_database_url: str) -> AttendanceSettings:
 
 @pytest.fixture(scope="session")
 async def reports_engine(reports_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(reports_database_url)
-    try:
+    async with engine_of(reports_database_url) as engine:
         yield engine
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -87,8 +79,5 @@ async def fresh_database_url(scratch_database_url: str) -> str:
 
 @pytest.fixture
 async def fresh_engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(fresh_database_url)
-    try:
+    async with engine_of(fresh_database_url) as engine:
         yield engine
-    finally:
-        await engine.dispose()
