@@ -96,6 +96,7 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
             query=request.query,
             page=request.page,
             page_size=request.page_size,
+            member_ids=request.member_ids,
         )
         return pb.ListMembersResponse(members=[mappers.member(m) for m in found], total=total)
 
@@ -230,24 +231,24 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
 
     async def ExportMembers(
         self, request: pb.ExportMembersRequest, context: Context
-    ) -> AsyncIterator[pb.ExportedMember]:
+    ) -> AsyncIterator[pb.ExportMembersResponse]:
         found = exports.export_members(
             uow=self._deps.uow(), enrolled_before=mappers.instant(request, "enrolled_before")
         )
-        async for member in found:
-            yield mappers.exported_member(member)
+        async for batch in found:
+            yield pb.ExportMembersResponse(members=[mappers.exported_member(m) for m in batch])
 
     async def ExportVisits(
         self, request: pb.ExportVisitsRequest, context: Context
-    ) -> AsyncIterator[pb.Visit]:
+    ) -> AsyncIterator[pb.ExportVisitsResponse]:
         found = exports.export_visits(
             uow=self._deps.uow(),
             clock=self._deps.clock,
             since=mappers.instant(request, "since"),
             until=mappers.instant(request, "until"),
         )
-        async for visit in found:
-            yield mappers.visit(visit)
+        async for batch in found:
+            yield pb.ExportVisitsResponse(visits=[mappers.visit(v) for v in batch])
 
     # -- daily reports ---------------------------------------------------------------------------
 

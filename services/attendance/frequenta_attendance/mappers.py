@@ -7,10 +7,12 @@ from typing import Any, TypeVar
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
+from sqlalchemy import Row
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.enums import CancellationReason, CheckInSource, MemberStatus
+from frequenta_attendance.domain.visits import duration_minutes
 from frequenta_attendance.handlers.attendance import Attendance
 from frequenta_attendance.models import Member, Plan, Visit
 from frequenta_attendance.summary import AttendanceSummary
@@ -20,6 +22,9 @@ E = TypeVar("E", bound=Enum)
 # Domain enum member names equal the proto value names without their prefix.
 _REASON_PREFIX = "CANCELLATION_REASON_"
 _SOURCE_PREFIX = "CHECK_IN_SOURCE_"
+_SOURCE_NUMBERS = {
+    source: pb.CheckInSource.Value(_SOURCE_PREFIX + source.name) for source in CheckInSource
+}
 _MEMBER_STATUS = {
     pb.MEMBER_STATUS_FILTER_UNSPECIFIED: MemberStatus.ALL,
     pb.MEMBER_STATUS_FILTER_ALL: MemberStatus.ALL,
@@ -67,10 +72,18 @@ def member_status(value: int) -> MemberStatus:
 # -- encoding ------------------------------------------------------------------------------------
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def timestamp(value: datetime) -> Timestamp:
-    encoded = Timestamp()
-    encoded.FromDatetime(value)
-    return encoded
+    """Exact to the microsecond; for an aware instant, by integer arithmetic (twice as fast as
+    Timestamp.FromDatetime, which counts in exports of hundreds of thousands of visits)."""
+    if value.tzinfo is None:
+        encoded = Timestamp()
+        encoded.FromDatetime(value)
+        return encoded
+    since = value - _EPOCH
+    return Timestamp(seconds=since.days * 86_400 + since.seconds, nanos=since.microseconds * 1000)
 
 
 def _iso(value: date | None) -> str:
@@ -125,18 +138,19 @@ def exported_member(value: Member) -> pb.ExportedMember:
     return encoded
 
 
-def visit(value: Visit) -> pb.Visit:
+def visit(value: Visit | Row[Any]) -> pb.Visit:
+    """A Visit, or an exported row with the same attribute names."""
     encoded = pb.Visit(
         id=value.id,
         member_id=value.member_id,
         entered_at=timestamp(value.entered_at),
-        source=pb.CheckInSource.Value(_SOURCE_PREFIX + value.source.name),
+        source=_SOURCE_NUMBERS[value.source],
         device_id=value.device_id or "",
         idempotency_key=value.idempotency_key or "",
     )
     if value.exited_at is not None:
         encoded.exited_at.CopyFrom(timestamp(value.exited_at))
-        encoded.duration_minutes = value.duration_minutes or 0
+        encoded.duration_minutes = duration_minutes(value.entered_at, value.exited_at) or 0
     return encoded
 
 

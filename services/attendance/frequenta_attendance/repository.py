@@ -95,10 +95,18 @@ class MemberRepository:
             raise errors.email_taken()
 
     async def search(
-        self, *, plan_id: int | None, status: MemberStatus, text: str | None, page: Page
+        self,
+        *,
+        plan_id: int | None,
+        status: MemberStatus,
+        text: str | None,
+        page: Page,
+        member_ids: Sequence[int] | None = None,
     ) -> tuple[Sequence[Member], int]:
         """One page of matching members, newest enrollment first, and how many match."""
         conditions: list[Any] = []
+        if member_ids is not None:
+            conditions.append(Member.id.in_(member_ids))
         if plan_id is not None:
             conditions.append(Member.plan_id == plan_id)
         if status is MemberStatus.ACTIVE:
@@ -130,6 +138,17 @@ class MemberRepository:
         if enrolled_before is not None:
             query = query.where(Member.enrolled_at <= enrolled_before)
         return (await self._session.scalars(query)).all()
+
+
+EXPORTED_VISIT_COLUMNS = (
+    Visit.id,
+    Visit.member_id,
+    Visit.entered_at,
+    Visit.exited_at,
+    Visit.source,
+    Visit.device_id,
+    Visit.idempotency_key,
+)
 
 
 class VisitRepository:
@@ -206,13 +225,14 @@ class VisitRepository:
         since: datetime | None,
         until: datetime,
         limit: int,
-    ) -> Sequence[Visit]:
+    ) -> Sequence[Row[Any]]:
         """Up to ``limit`` visits entered in [since, until) after the ``after`` (entry, id)
-        position, in entry order (keyset paging)."""
-        query: Select[tuple[Visit]] = select(Visit).where(Visit.entered_at < until)
+        position, in entry order (keyset paging): plain rows with the Visit's attribute names
+        (no ORM objects: exports read hundreds of thousands)."""
+        query: Select[Any] = select(*EXPORTED_VISIT_COLUMNS).where(Visit.entered_at < until)
         if since is not None:
             query = query.where(Visit.entered_at >= since)
         if after is not None:
             query = query.where(tuple_(Visit.entered_at, Visit.id) > tuple_(*after))
         query = query.order_by(Visit.entered_at, Visit.id).limit(limit)
-        return (await self._session.scalars(query)).all()
+        return (await self._session.execute(query)).all()

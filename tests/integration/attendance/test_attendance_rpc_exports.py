@@ -1,4 +1,4 @@
-"""ExportMembers and ExportVisits (server streaming) over gRPC on real PostgreSQL.
+"""ExportMembers and ExportVisits (server streaming, in batches) over gRPC on real PostgreSQL.
 
 Only this module's fixture records members enrolled in 2015 and visits in 2016, so those periods
 hold exactly its rows."""
@@ -66,12 +66,14 @@ async def history(attendance, default_plans) -> History:
 async def test_export_visits_streams_a_period_in_entry_order(attendance, history):
     _, visits = history
     since, until = YEAR_2016
-    exported = [
-        visit
-        async for visit in attendance.ExportVisits(
+    batches = [
+        batch
+        async for batch in attendance.ExportVisits(
             pb.ExportVisitsRequest(since=ts(since), until=ts(until))
         )
     ]
+    assert len(batches) == 1  # up to 5,000 visits a message
+    exported = list(batches[0].visits)
     in_year = [v for v in visits if since <= v.entered_at.ToDatetime(tzinfo=UTC) < until]
     expected = sorted(in_year, key=lambda v: (v.entered_at.ToDatetime(tzinfo=UTC), v.id))
     assert exported == expected
@@ -84,16 +86,23 @@ async def test_export_visits_in_small_batches_loses_and_repeats_nothing(
     """Keyset paging by (entry, id), also across two visits entering at the same instant."""
     since, until = YEAR_2016
     request = pb.ExportVisitsRequest(since=ts(since), until=ts(until))
-    whole = [visit.id async for visit in attendance.ExportVisits(request)]
+    whole = [v.id async for batch in attendance.ExportVisits(request) for v in batch.visits]
     uow = SqlAlchemyUnitOfWork(create_session_factory(attendance_engine))
-    batched = [
-        visit.id
-        async for visit in export_visits(
+    sizes, batched = [], []
+    async for batch in export_visits(
+        uow=uow, clock=system_clock, since=since, until=until, batch_size=3
+    ):
+        sizes.append(len(batch))
+        batched += [visit.id for visit in batch]
+    assert batched == whole and sizes == [3, 1]
+    assert len(batched) == len(set(batched)) == 4
+    exact = [
+        len(batch)
+        async for batch in export_visits(
             uow=uow, clock=system_clock, since=since, until=until, batch_size=2
         )
     ]
-    assert batched == whole
-    assert len(batched) == len(set(batched)) == 4
+    assert exact == [2, 2]  # no empty message after a full last batch
 
 
 async def test_export_visits_refuses_an_empty_period(attendance):
@@ -108,7 +117,10 @@ async def test_export_members_without_contact_data(attendance, history):
     cutoff = datetime(2015, 12, 31, tzinfo=UTC)
     exported = [
         m
-        async for m in attendance.ExportMembers(pb.ExportMembersRequest(enrolled_before=ts(cutoff)))
+        async for batch in attendance.ExportMembers(
+            pb.ExportMembersRequest(enrolled_before=ts(cutoff))
+        )
+        for m in batch.members
     ]
     # Only the two enrolled before the cutoff, in id order.
     assert [m.member_id for m in exported] == [m.id for m in members[:2]]
@@ -122,7 +134,11 @@ async def test_export_members_without_contact_data(attendance, history):
     assert cancelled.cancelled_at == ts(datetime(2017, 6, 1, tzinfo=UTC))
     assert cancelled.cancellation_reason == pb.CANCELLATION_REASON_COMPETITOR
 
-    everyone = [m.member_id async for m in attendance.ExportMembers(pb.ExportMembersRequest())]
+    everyone = [
+        m.member_id
+        async for batch in attendance.ExportMembers(pb.ExportMembersRequest())
+        for m in batch.members
+    ]
     assert {m.id for m in members} <= set(everyone)
 
 

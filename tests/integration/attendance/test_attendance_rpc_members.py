@@ -237,6 +237,26 @@ async def test_list_members_filters_orders_and_pages(attendance, register_member
     assert (ids(second_page), second_page.total) == ([oldest.id], 3)
 
 
+async def test_list_members_by_ids_names_a_page_in_one_call(attendance, register_member):
+    """The gateway names a page of the at-risk list with one ListMembers filtered by ids."""
+    first, second, third = [await register_member(name=f"Nome {n}") for n in range(3)]
+    await attendance.CancelMembership(
+        pb.CancelMembershipRequest(member_id=third.id, reason=pb.CANCELLATION_REASON_HEALTH)
+    )
+    asked = [second.id, 987_654_321, first.id, third.id]
+    found = await attendance.ListMembers(
+        pb.ListMembersRequest(member_ids=asked, page_size=len(asked))
+    )
+    assert {m.id: m.name for m in found.members} == {
+        first.id: "Nome 0",
+        second.id: "Nome 1",
+        third.id: "Nome 2",
+    }
+    assert found.total == 3
+    error = await rpc_error(attendance.ListMembers(pb.ListMembersRequest(member_ids=range(201))))
+    assert_error(error, INVALID, "VALIDATION_ERROR", "member_ids")
+
+
 async def test_list_members_query_matches_wildcards_literally(attendance, register_member):
     tag = unique_code("pct")
     percent = await register_member(name=f"100% {tag}")

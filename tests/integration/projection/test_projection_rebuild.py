@@ -116,12 +116,13 @@ async def exported(stub: AttendanceServiceStub):
     """Attendance's exports, read straight from the protos: as projection rows, and as the
     model's records."""
     members = sorted(
-        [m async for m in stub.ExportMembers(pb.ExportMembersRequest())],
+        [m async for batch in stub.ExportMembers(pb.ExportMembersRequest()) for m in batch.members],
         key=lambda m: m.member_id,
     )
     # Every visit, those entered within attendance's clock skew in the future included.
     until = ts(now() + timedelta(days=1))
-    visits = [v async for v in stub.ExportVisits(pb.ExportVisitsRequest(until=until))]
+    request = pb.ExportVisitsRequest(until=until)
+    visits = [v async for batch in stub.ExportVisits(request) for v in batch.visits]
     member_records = [
         MemberRecord(
             m.member_id,

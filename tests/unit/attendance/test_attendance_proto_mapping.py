@@ -1,7 +1,7 @@
 """Proto <-> domain mapping: decoding refuses what cannot be decoded; encoding sets optional
 fields only when the value exists."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -152,3 +152,22 @@ def test_visit_duration_is_set_only_with_an_exit():
     encoded = mappers.visit(short)
     assert encoded.HasField("duration_minutes") and encoded.duration_minutes == 0
     assert (encoded.device_id, encoded.idempotency_key) == ("d1", "k")
+
+
+def test_timestamps_are_exact_to_the_microsecond_whatever_the_offset():
+    """The encoder is arithmetic for speed (exports); it must equal Timestamp.FromDatetime."""
+    from random import Random
+
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    rng = Random(5)
+    sao_paulo = timezone(timedelta(hours=-3))
+    for _ in range(2000):
+        instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(
+            microseconds=rng.randint(-(10**15), 10**17)
+        )
+        expected = Timestamp()
+        expected.FromDatetime(instant)
+        assert mappers.timestamp(instant) == expected
+        assert mappers.timestamp(instant.astimezone(sao_paulo)) == expected
+        assert mappers.timestamp(instant.replace(tzinfo=None)) == expected  # naive = UTC

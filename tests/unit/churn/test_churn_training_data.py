@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
@@ -49,3 +50,14 @@ def test_visits_with_and_without_an_exit() -> None:
     open_ = pb.Visit(id=2, member_id=7, entered_at=ts(entered))
     assert visit_record(closed) == VisitRecord(7, entered, entered + timedelta(minutes=55))
     assert visit_record(open_) == VisitRecord(7, entered, None)
+
+
+def test_visit_instants_are_read_exactly_to_the_microsecond():
+    rng = np.random.default_rng(3)
+    for offset in rng.integers(-(10**15), 10**17, size=2000):
+        instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(offset))
+        visit = pb.Visit(member_id=1, entered_at=ts(instant), exited_at=ts(instant))
+        record = visit_record(visit)
+        assert record.entered_at == record.exited_at == instant
+        assert record.entered_at == visit.entered_at.ToDatetime(tzinfo=UTC)
+    assert visit_record(pb.Visit(member_id=1, entered_at=ts(AS_OF))).exited_at is None

@@ -74,15 +74,24 @@ async def list_members(
     query: str,
     page: int,
     page_size: int,
+    member_ids: Sequence[int] = (),
 ) -> tuple[Sequence[Member], int]:
     """A page of members matching the filters, newest enrollment first, and the total."""
     if plan_id < 0:
         raise errors.invalid("plan_id", "plan_id must be positive (0 means any plan)")
+    if len(member_ids) > validation.MAX_PAGE_SIZE:
+        raise errors.invalid(
+            "member_ids", f"at most {validation.MAX_PAGE_SIZE} member_ids in one request"
+        )
     text = validation.optional_text("query", query, max_length=MAX_QUERY_LENGTH)
     selected = validation.page(page, page_size)
     async with uow:
         return await uow.members.search(
-            plan_id=plan_id or None, status=status, text=text, page=selected
+            plan_id=plan_id or None,
+            status=status,
+            text=text,
+            page=selected,
+            member_ids=list(member_ids) or None,
         )
 
 

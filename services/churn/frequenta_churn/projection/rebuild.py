@@ -37,8 +37,9 @@ EXPORT_HORIZON = timedelta(days=1)
 
 
 async def exported_members(stub: AttendanceServiceStub) -> AsyncIterator[MemberFacts]:
-    async for member in stub.ExportMembers(pb.ExportMembersRequest()):
-        yield exported_member(member)
+    async for batch in stub.ExportMembers(pb.ExportMembersRequest()):
+        for member in batch.members:
+            yield exported_member(member)
 
 
 def _export_horizon() -> Timestamp:
@@ -51,8 +52,9 @@ def _export_horizon() -> Timestamp:
 
 
 async def exported_visits(stub: AttendanceServiceStub) -> AsyncIterator[VisitFacts]:
-    async for visit in stub.ExportVisits(pb.ExportVisitsRequest(until=_export_horizon())):
-        yield exported_visit(visit)
+    async for batch in stub.ExportVisits(pb.ExportVisitsRequest(until=_export_horizon())):
+        for visit in batch.visits:
+            yield exported_visit(visit)
 
 
 async def declare_projection_queue(settings: ChurnSettings) -> None:
