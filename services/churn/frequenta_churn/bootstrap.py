@@ -17,6 +17,7 @@ from frequenta_churn.models import RetrainingJob
 from frequenta_churn.registry import ModelRegistry
 from frequenta_churn.retraining import RETRAINING_QUEUE, CommandSender
 from frequenta_churn.serving.handlers import Serving
+from frequenta_churn.serving.member_reads import PgMemberReader
 from frequenta_churn.serving.model import ModelHolder
 from frequenta_churn.serving.recorder import RiskRecorder
 from frequenta_churn.serving.snapshots import SnapshotKeeper
@@ -89,6 +90,7 @@ class ChurnServer:
             if isinstance(result, BaseException):
                 log.warning("a serving loop ended with %r", result)
         self._loops = []
+        await self.serving.members.close()
 
     async def serve_until_signalled(self, grace: float = 10.0) -> None:
         stop = asyncio.Event()
@@ -105,6 +107,7 @@ def build_serving(
     uow: Callable[[], SqlAlchemyUnitOfWork],
     registry: ModelRegistry,
     settings: ChurnSettings,
+    database_url: str,
     clock: Callable[[], datetime] = system_clock,
 ) -> Serving:
     holder = ModelHolder(registry, clock)
@@ -122,7 +125,8 @@ def build_serving(
         interval=settings.risk_snapshot_seconds,
         on_snapshot=recorder.record_snapshot,
     )
-    return Serving(holder, snapshots, recorder, clock, settings.tz)
+    members = PgMemberReader(database_url)
+    return Serving(holder, members, snapshots, recorder, clock, settings.tz)
 
 
 def build_server(
@@ -137,7 +141,8 @@ def build_server(
         return SqlAlchemyUnitOfWork(session_factory)
 
     registry = ModelRegistry(uow, clock)
-    serving = build_serving(uow, registry, settings, clock)
+    database_url = engine.url.render_as_string(hide_password=False)
+    serving = build_serving(uow, registry, settings, database_url, clock)
     deps = Dependencies(
         uow=uow,
         send_retraining=retraining_sender(publisher),

@@ -44,9 +44,7 @@ class ChurnServicer(churn_pb2_grpc.ChurnServiceServicer):
     async def GetChurnRisk(
         self, request: churn_pb2.GetChurnRiskRequest, context: Context
     ) -> churn_pb2.GetChurnRiskResponse:
-        found = await risk.get_risk(
-            uow=self._deps.uow(), serving=self._deps.serving, member_id=request.member_id
-        )
+        found = await risk.get_risk(serving=self._deps.serving, member_id=request.member_id)
         return churn_pb2.GetChurnRiskResponse(risk=mappers.churn_risk(found))
 
     async def ListAtRiskMembers(

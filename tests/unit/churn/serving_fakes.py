@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from frequenta_churn.ml.records import MemberRecord, VisitRecord
+from frequenta_churn.ml.localtime import to_ms
+from frequenta_churn.ml.records import NEVER, MemberRecord, VisitRecord
 from frequenta_churn.ml.schema import ModelSchema
 from frequenta_churn.ml.scoring import OnnxScorer
 from frequenta_churn.registry.views import LoadedModel, ServingPointer
 from frequenta_churn.serving.handlers import Serving
+from frequenta_churn.serving.member_reads import MemberHistory
 from frequenta_churn.serving.model import ModelHolder, ServingModel
 from frequenta_churn.serving.recorder import RiskRecorder
 from frequenta_churn.serving.snapshots import SnapshotKeeper
@@ -64,20 +66,37 @@ class FakeSource:
         return LoadedModel(version, "gradient_boosting", self.onnx[version], self.schema)
 
 
-class FakeProjection:
+class FakeMembers:
+    """The projection's members and visits, as the serving path reads them."""
+
     def __init__(self) -> None:
         self.members: dict[int, tuple[MemberRecord, list[VisitRecord]]] = {}
         self.reads = 0
         self.delay = 0  # event-loop turns a read takes
+        self.closed = False
 
     def add(self, member: MemberRecord, visits: list[VisitRecord]) -> None:
         self.members[member.member_id] = (member, visits)
 
-    async def member_history(self, member_id: int):
+    async def history(self, member_id: int) -> MemberHistory | None:
         self.reads += 1
         for _ in range(self.delay):
             await asyncio.sleep(0)
-        return self.members.get(member_id)
+        if member_id not in self.members:
+            return None
+        member, visits = self.members[member_id]
+        ordered = sorted(visits, key=lambda v: v.entered_at)
+        return MemberHistory(
+            member,
+            np.array([to_ms(v.entered_at) for v in ordered], dtype=np.int64),
+            np.array(
+                [NEVER if v.exited_at is None else to_ms(v.exited_at) for v in ordered],
+                dtype=np.int64,
+            ),
+        )
+
+    async def close(self) -> None:
+        self.closed = True
 
 
 class FakeRisks:
@@ -105,8 +124,7 @@ class FakeRisks:
 
 
 class FakeUnitOfWork:
-    def __init__(self, projection: FakeProjection, risks: FakeRisks) -> None:
-        self.projection = projection
+    def __init__(self, risks: FakeRisks) -> None:
         self.risks = risks
         self.commits = 0
 
@@ -148,24 +166,24 @@ class Rig:
 
     serving: Serving
     source: FakeSource
-    projection: FakeProjection
+    members: FakeMembers
     risks: FakeRisks
     clock: Clock
     active: list = field(default_factory=list)  # GymColumns handed to the snapshot
 
     def uow(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self.projection, self.risks)
+        return FakeUnitOfWork(self.risks)
 
 
 def rig(schema: ModelSchema, scorer=ConstantScorer, *, snapshot_seconds: float = 300.0) -> Rig:
     clock = Clock()
     source = FakeSource(schema)
-    projection, risks = FakeProjection(), FakeRisks()
+    members, risks = FakeMembers(), FakeRisks()
     holder = ModelHolder(source, clock, scorer)
     active: list = []
 
     def uow() -> FakeUnitOfWork:
-        return FakeUnitOfWork(projection, risks)
+        return FakeUnitOfWork(risks)
 
     async def read_active(tz):
         await asyncio.sleep(0)
@@ -180,8 +198,8 @@ def rig(schema: ModelSchema, scorer=ConstantScorer, *, snapshot_seconds: float =
         interval=snapshot_seconds,
         on_snapshot=recorder.record_snapshot,
     )
-    serving = Serving(holder, snapshots, recorder, clock, SAO_PAULO)
-    return Rig(serving, source, projection, risks, clock, active)
+    serving = Serving(holder, members, snapshots, recorder, clock, SAO_PAULO)
+    return Rig(serving, source, members, risks, clock, active)
 
 
 def incompatible(schema: ModelSchema) -> ModelSchema:

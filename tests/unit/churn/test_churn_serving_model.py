@@ -109,11 +109,11 @@ async def test_requests_in_flight_during_swaps_answer_with_one_model_each(traine
     r.source.serve("a", b"0.125")
     r.source.onnx["b"] = b"0.875"
     enrolled = NOW - timedelta(days=200)
-    r.projection.add(
+    r.members.add(
         MemberRecord(7, "mensal", 1, enrolled, None),
         [VisitRecord(7, NOW - timedelta(days=d, hours=3), None) for d in range(1, 60, 3)],
     )
-    r.projection.delay = 3  # each read yields to the loop: swaps happen mid-request
+    r.members.delay = 3  # each read yields to the loop: swaps happen mid-request
     await r.serving.holder.get()
 
     async def swapper() -> int:
@@ -130,7 +130,7 @@ async def test_requests_in_flight_during_swaps_answer_with_one_model_each(traine
     async def request(n: int):
         for _ in range(n % 120):  # start at different moments of the swaps
             await asyncio.sleep(0)
-        answer = await get_risk(uow=r.uow(), serving=r.serving, member_id=7)  # type: ignore[arg-type]
+        answer = await get_risk(serving=r.serving, member_id=7)  # type: ignore[arg-type]
         crossed.append(answer.model_version != r.serving.holder.current.version)  # type: ignore[union-attr]
         return answer
 

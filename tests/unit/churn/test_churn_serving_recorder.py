@@ -5,7 +5,7 @@ import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
-from serving_fakes import NOW, SAO_PAULO, FakeProjection, FakeRisks, FakeUnitOfWork, rig
+from serving_fakes import NOW, SAO_PAULO, FakeRisks, FakeUnitOfWork, rig
 
 from frequenta_churn.ml.records import GymColumns, MemberRecord
 from frequenta_churn.ml.wording import RiskBand
@@ -32,9 +32,8 @@ def risk(member_id: int, probability: float = 0.2, minutes: int = 0) -> MemberRi
 
 def recorder(max_pending: int = 100) -> tuple[RiskRecorder, FakeRisks]:
     risks = FakeRisks()
-    projection = FakeProjection()
     return (
-        RiskRecorder(lambda: FakeUnitOfWork(projection, risks), SAO_PAULO, max_pending=max_pending),  # type: ignore[arg-type]
+        RiskRecorder(lambda: FakeUnitOfWork(risks), SAO_PAULO, max_pending=max_pending),  # type: ignore[arg-type]
         risks,
     )
 

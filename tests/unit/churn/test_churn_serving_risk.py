@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from serving_fakes import NOW, SAO_PAULO, rig, serving_model
+from serving_fakes import NOW, SAO_PAULO, FakeMembers, rig, serving_model
 
 from frequenta_churn.ml.explain import HEADLINE, Direction
 from frequenta_churn.ml.features import INDEX, features_as_of
@@ -19,6 +19,7 @@ from frequenta_churn.serving.risk import (
     NEW_MEMBER_ADVICE,
     TOP_FACTORS,
     assess,
+    history_features,
     member_facts,
 )
 from frequenta_kit.errors import Conflict, NotFound
@@ -98,8 +99,8 @@ async def test_get_risk_answers_from_the_projection_and_records_it(trained):
     r = rig(trained.schema, lambda onnx: OnnxScorer(onnx))
     r.source.serve("v1", trained.onnx)
     record, visits = member(6, enrolled_days=200, gap=2, absent=12)
-    r.projection.add(record, visits)
-    risk = await get_risk(uow=r.uow(), serving=r.serving, member_id=6)  # type: ignore[arg-type]
+    r.members.add(record, visits)
+    risk = await get_risk(serving=r.serving, member_id=6)  # type: ignore[arg-type]
     _, _, expected = answer(trained, record, visits)
     assert risk == expected
     assert r.serving.recorder.pending == 1
@@ -111,7 +112,7 @@ async def test_a_member_churn_does_not_know_is_not_found_and_the_lag_is_said(tra
     r = rig(trained.schema, lambda onnx: OnnxScorer(onnx))
     r.source.serve("v1", trained.onnx)
     with pytest.raises(NotFound) as raised:
-        await get_risk(uow=r.uow(), serving=r.serving, member_id=404)  # type: ignore[arg-type]
+        await get_risk(serving=r.serving, member_id=404)  # type: ignore[arg-type]
     assert raised.value.code == "MEMBER_NOT_FOUND" and raised.value.field == "member_id"
     assert "projection" in raised.value.message and "retry" in raised.value.message
 
@@ -121,9 +122,31 @@ async def test_a_cancelled_member_is_a_conflict_with_the_date(trained):
     r.source.serve("v1", trained.onnx)
     record, visits = member(8, enrolled_days=200, gap=2, absent=12)
     cancelled = NOW - timedelta(days=3)
-    r.projection.add(MemberRecord(8, record.plan_code, 1, record.enrolled_at, cancelled), visits)
+    r.members.add(MemberRecord(8, record.plan_code, 1, record.enrolled_at, cancelled), visits)
     with pytest.raises(Conflict) as raised:
-        await get_risk(uow=r.uow(), serving=r.serving, member_id=8)  # type: ignore[arg-type]
+        await get_risk(serving=r.serving, member_id=8)  # type: ignore[arg-type]
     assert raised.value.code == "MEMBERSHIP_CANCELLED"
     assert cancelled.astimezone(SAO_PAULO).date().isoformat() in raised.value.message
     assert r.serving.recorder.pending == 0
+
+
+async def test_features_from_the_projections_arrays_equal_the_offline_ones(synthetic_records):
+    """GetChurnRisk reads millisecond arrays, not records: same features, any member."""
+    members, visits, end = synthetic_records
+    fakes = FakeMembers()
+    by_member: dict[int, list[VisitRecord]] = {}
+    for visit in visits:
+        by_member.setdefault(visit.member_id, []).append(visit)
+    for record in members[:150]:
+        fakes.add(record, by_member.get(record.member_id, []))
+        history = await fakes.history(record.member_id)
+        for at in (end, end - timedelta(days=45, hours=5)):
+            X, facts = history_features(history, at, SAO_PAULO)
+            own = by_member.get(record.member_id, [])
+            np.testing.assert_array_equal(X, features_as_of(record, own, at, SAO_PAULO))
+            expected = member_facts(record, own, at, SAO_PAULO)
+            assert facts.tenure_days == expected.tenure_days
+            if expected.last_visit_at is None:
+                assert facts.last_visit_at is None
+            else:
+                assert abs(facts.last_visit_at - expected.last_visit_at) < timedelta(milliseconds=1)

@@ -21,22 +21,26 @@ def page(*member_ids: int, total: int = 87) -> churn_pb2.ListAtRiskMembersRespon
 
 
 class Names(FakeStub):
-    """Attendance answering GetMember with a name per id (or an error for some ids)."""
+    """Attendance answering ListMembers filtered by ids with a name per id (none for the ids in
+    ``unknown``), or failing."""
 
-    def __init__(self, failing: dict[int, Exception] | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.failing = failing or {}
+        self.unknown: set[int] = set()
+        self.error: Exception | None = None
 
     def __getattr__(self, method: str):
-        if method != "GetMember":
+        if method != "ListMembers":
             return super().__getattr__(method)
 
         async def call(request, *, timeout=None):  # noqa: ASYNC109
-            self.calls.append(Call("GetMember", request, timeout))
-            if request.member_id in self.failing:
-                raise self.failing[request.member_id]
-            reply = member(request.member_id, name=f"Aluno {request.member_id}")
-            return pb.GetMemberResponse(member=reply)
+            self.calls.append(Call("ListMembers", request, timeout))
+            if self.error is not None:
+                raise self.error
+            found = [
+                member(m, name=f"Aluno {m}") for m in request.member_ids if m not in self.unknown
+            ]
+            return pb.ListMembersResponse(members=found, total=len(found))
 
         return call
 
@@ -74,7 +78,9 @@ async def test_the_list_maps_the_page_with_names_and_passes_the_filters(client, 
         90,
     )
     assert (request.page, request.page_size) == (2, 2)
-    assert sorted(r.member_id for r in attendance.requests("GetMember")) == [3, 7]
+    (names,) = attendance.requests("ListMembers")  # one call for the page
+    assert list(names.member_ids) == [7, 3] and names.page_size == 2
+    assert names.status == pb.MEMBER_STATUS_FILTER_ALL
 
 
 @pytest.mark.parametrize(
@@ -95,11 +101,25 @@ async def test_without_filters_every_band_any_plan_first_page_of_50(client, chur
     assert (request.min_band, request.plan_code, request.max_tenure_days) == (0, "", 0)
 
 
-async def test_a_name_attendance_cannot_give_is_null(client, churn, attendance):
-    attendance.failing[3] = bare_rpc_error(grpc.StatusCode.UNAVAILABLE, "down")
+async def test_a_name_attendance_does_not_have_is_null(client, churn, attendance):
+    attendance.unknown.add(3)
     churn.answer("ListAtRiskMembers", page(7, 3))
     body = (await client.get("/alunos/risco")).json()
     assert [(i["aluno_id"], i["nome"]) for i in body["itens"]] == [(7, "Aluno 7"), (3, None)]
+
+
+async def test_without_attendance_the_page_comes_without_names(client, churn, attendance):
+    attendance.error = bare_rpc_error(grpc.StatusCode.UNAVAILABLE, "down")
+    churn.answer("ListAtRiskMembers", page(7, 3))
+    response = await client.get("/alunos/risco")
+    assert response.status_code == 200
+    assert [i["nome"] for i in response.json()["itens"]] == [None, None]
+
+
+async def test_an_empty_page_asks_attendance_nothing(client, churn, attendance):
+    churn.answer("ListAtRiskMembers", page(total=0))
+    assert (await client.get("/alunos/risco")).json()["itens"] == []
+    assert attendance.calls == []
 
 
 @pytest.mark.parametrize(

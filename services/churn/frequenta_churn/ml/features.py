@@ -152,8 +152,9 @@ def feature_matrix(
     today = local_day_numbers(unique_at, gym.tz)[inverse]
     start = gym.offsets[member]
     enrolled = gym.enrolled_ms[member]
-    # positions[j]: first visit entered at or after t - j weeks (j = 0..12)
-    positions = [gym.visits_before(member, at - j * WEEK_MS) for j in range(13)]
+    # positions[j]: first visit entered at or after t - j weeks (j = 0..12), in one search
+    weeks_back = np.arange(13, dtype=np.int64)[:, None] * WEEK_MS
+    positions = gym.visits_before(member[None, :], at[None, :] - weeks_back)
     now_pos = positions[0]
     has_visit = now_pos > start
     last = np.maximum(now_pos - 1, 0)

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from frequenta_churn.ml.features import features_as_of
 from frequenta_churn.ml.wording import RiskBand
+from frequenta_churn.serving.member_reads import MemberReader
 from frequenta_churn.serving.model import ModelHolder
 from frequenta_churn.serving.recorder import RiskRecorder
-from frequenta_churn.serving.risk import MemberRisk, assess, member_facts
+from frequenta_churn.serving.risk import MemberRisk, assess, history_features
 from frequenta_churn.serving.snapshot import AtRiskFilter, facts_at, select
 from frequenta_churn.serving.snapshots import SnapshotKeeper
 from frequenta_churn.uow import UnitOfWork
@@ -28,6 +28,7 @@ class Serving:
     """What the risk use cases share in one process."""
 
     holder: ModelHolder
+    members: MemberReader  # one member's history, for GetChurnRisk
     snapshots: SnapshotKeeper
     recorder: RiskRecorder
     clock: Callable[[], datetime]
@@ -62,19 +63,16 @@ def membership_cancelled(member_id: int, cancelled_at: datetime, tz: ZoneInfo) -
     )
 
 
-async def get_risk(*, uow: UnitOfWork, serving: Serving, member_id: int) -> MemberRisk:
+async def get_risk(*, serving: Serving, member_id: int) -> MemberRisk:
     """The member's risk now, from their projected visits, with the serving model."""
     model = await serving.holder.get()
-    async with uow:
-        history = await uow.projection.member_history(member_id)
+    history = await serving.members.history(member_id)
     if history is None:
         raise member_not_found(member_id)
-    member, visits = history
-    if member.cancelled_at is not None:
-        raise membership_cancelled(member_id, member.cancelled_at, serving.tz)
+    if history.member.cancelled_at is not None:
+        raise membership_cancelled(member_id, history.member.cancelled_at, serving.tz)
     now = serving.clock()
-    X = features_as_of(member, visits, now, serving.tz)
-    facts = member_facts(member, visits, now, serving.tz)
+    X, facts = history_features(history, now, serving.tz)
     (risk,) = assess(model, X[None, :], [facts], now)
     serving.recorder.record([risk])
     return risk

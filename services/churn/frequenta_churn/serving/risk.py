@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from frequenta_churn.ml.explain import FACTOR_GROUPS, HEADLINE, Direction, Factor, explain
-from frequenta_churn.ml.features import MIN_BASELINE_DAYS
-from frequenta_churn.ml.records import MemberRecord, VisitRecord
+from frequenta_churn.ml.features import MIN_BASELINE_DAYS, feature_matrix
+from frequenta_churn.ml.localtime import to_ms
+from frequenta_churn.ml.records import NEVER, GymColumns, MemberRecord, VisitRecord
 from frequenta_churn.ml.wording import KEEP_GOING, RECOMMENDATIONS, RiskBand, recommendations
+from frequenta_churn.serving.member_reads import MemberHistory, last_visit
 from frequenta_churn.serving.model import ServingModel
 
 TOP_FACTORS = 3
@@ -61,13 +63,42 @@ def headline_value(factor: Factor) -> tuple[str, float]:
     return feature, factor.values[feature]
 
 
+def tenure_days(member: MemberRecord, at: datetime, tz: ZoneInfo) -> int:
+    return max((at.astimezone(tz).date() - member.enrolled_at.astimezone(tz).date()).days, 0)
+
+
 def member_facts(
     member: MemberRecord, visits: Sequence[VisitRecord], at: datetime, tz: ZoneInfo
 ) -> MemberFacts:
-    tenure = (at.astimezone(tz).date() - member.enrolled_at.astimezone(tz).date()).days
     before = [visit.entered_at for visit in visits if visit.entered_at < at]
     last = max(before, default=None)
-    return MemberFacts(member.member_id, member.plan_code, max(tenure, 0), last)
+    return MemberFacts(member.member_id, member.plan_code, tenure_days(member, at, tz), last)
+
+
+def history_features(
+    history: MemberHistory, at: datetime, tz: ZoneInfo
+) -> tuple[np.ndarray, MemberFacts]:
+    """The member's feature row as of ``at`` (equal to features.features_as_of on the same
+    visits) and their facts, straight from the projection's arrays."""
+    member = history.member
+    visits = history.entry_ms.size
+    gym = GymColumns.from_arrays(
+        tz=tz,
+        member_ids=np.array([member.member_id], dtype=np.int64),
+        plan_codes=np.array([member.plan_code]),
+        plan_months=np.array([member.plan_duration_months], dtype=np.int64),
+        enrolled_ms=np.array([to_ms(member.enrolled_at)], dtype=np.int64),
+        cancelled_ms=np.array([NEVER], dtype=np.int64),
+        visit_member_ids=np.full(visits, member.member_id, dtype=np.int64),
+        entry_ms=history.entry_ms,
+        exit_ms=history.exit_ms,
+    )
+    at_ms = to_ms(at)
+    X = feature_matrix(gym, np.zeros(1, dtype=np.int64), at_ms)[0]
+    facts = MemberFacts(
+        member.member_id, member.plan_code, tenure_days(member, at, tz), last_visit(history, at_ms)
+    )
+    return X, facts
 
 
 def _factors(explained: list[Factor], limited: bool) -> tuple[Factor, ...]:

@@ -8,7 +8,7 @@ version's even while a newer model is being loaded.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from frequenta_churn.ml.features import features_at
 from frequenta_churn.ml.localtime import local_day_numbers, to_ms
 from frequenta_churn.ml.records import GymColumns
 from frequenta_churn.ml.wording import RiskBand
+from frequenta_churn.serving.member_reads import from_ms
 from frequenta_churn.serving.model import ServingModel
 from frequenta_churn.serving.risk import MemberFacts
 
@@ -106,7 +107,7 @@ def facts_at(snapshot: RiskSnapshot, positions: np.ndarray) -> list[MemberFacts]
             tenure_days=int(snapshot.tenure_days[i]),
             last_visit_at=None
             if snapshot.last_visit_ms[i] == NO_VISIT
-            else datetime.fromtimestamp(snapshot.last_visit_ms[i] / 1000, UTC),
+            else from_ms(snapshot.last_visit_ms[i]),
         )
         for i in positions
     ]
