@@ -2,11 +2,12 @@
 
 - ``submit_batch``: in one transaction, create the job and put its rows, in chunks, in the
   outbox as work messages: once it answers, nothing accepted can be lost, broker up or down.
-- ``process_chunk`` (the ingestion worker): in one transaction per chunk, claim the chunk (a
+- ``process_chunk`` (the ingestion worker): screen the rows on their own
+  (``import_rows.screen_rows``), then in one transaction per chunk claim the chunk (a
   redelivered one changes nothing), lock its members in id order, decide every row with the
-  rules of a single check-in, insert the accepted rows in one statement, write one
-  ``checkins.imported`` event per member, add the counts to the job and keep its first
-  rejections.
+  rules of a single check-in (``import_decisions``: the clear rows at once, the others by the
+  full plan), insert the accepted rows in one statement, write one ``checkins.imported`` event
+  per member, add the counts to the job and keep its first rejections.
 - ``get_batch``: the job's state, counts and first rejected rows.
 """
 
