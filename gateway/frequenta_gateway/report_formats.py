@@ -52,7 +52,9 @@ def report_out(report: pb.DailyReport) -> reports.DailyReport:
         ),
         novos_alunos=report.new_members,
         cancelamentos=report.cancellations,
-        alunos_risco_alto=report.high_risk_members,
+        alunos_risco_alto=(
+            report.high_risk_members if report.HasField("high_risk_members") else None
+        ),
         gerado_em=generated_at,
     )
 
@@ -66,7 +68,7 @@ def _figures(report: reports.DailyReport) -> list[object]:
         "" if average is None else repr(average),
         report.novos_alunos,
         report.cancelamentos,
-        report.alunos_risco_alto,
+        "" if report.alunos_risco_alto is None else report.alunos_risco_alto,
         report.gerado_em.astimezone(UTC).isoformat().replace("+00:00", "Z"),
     ]
 

@@ -118,7 +118,7 @@ def expected(recorded: dict[str, Any]) -> dict[str, Any]:
         "media_duracao_minutos": sum(minutes) / len(minutes),
         "novos_alunos": len(new),
         "cancelamentos": sum(c.astimezone(GYM).date() == DAY for c in recorded["cancelled"]),
-        "alunos_risco_alto": 0,
+        "alunos_risco_alto": None,  # the session's stack trains no model: churn cannot say
     }
 
 

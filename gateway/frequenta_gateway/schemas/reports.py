@@ -20,14 +20,14 @@ REPORT_EXAMPLE = {
     "media_duracao_minutos": 67.5,
     "novos_alunos": 1,
     "cancelamentos": 0,
-    "alunos_risco_alto": 0,
+    "alunos_risco_alto": 12,
     "gerado_em": "2026-03-03T05:00:02Z",
 }
 
 CSV_EXAMPLE = (
     "data,visitas,alunos_unicos,media_duracao_minutos,novos_alunos,cancelamentos,"
     "alunos_risco_alto,gerado_em,hora_00,hora_01,...,hora_23,plano_anual,plano_mensal\r\n"
-    "2026-03-02,5,4,67.5,1,0,0,2026-03-03T05:00:02Z,0,0,...,0,2,3\r\n"
+    "2026-03-02,5,4,67.5,1,0,12,2026-03-03T05:00:02Z,0,0,...,0,2,3\r\n"
 )
 
 
@@ -96,10 +96,11 @@ class DailyReport(ResponseModel):
     )
     novos_alunos: int = Field(description="Members enrolled that day.", examples=[1])
     cancelamentos: int = Field(description="Memberships cancelled that day.", examples=[0])
-    alunos_risco_alto: int = Field(
-        description="Active members in the high-risk band when the report was built (0 until "
-        "the churn service serves risk).",
-        examples=[0],
+    alunos_risco_alto: int | None = Field(
+        description="Active members in churn's high-risk band (`alto`) when the report was "
+        "built; null when churn could not say (unreachable, or no model trained yet). An empty "
+        "cell in CSV.",
+        examples=[12],
     )
     gerado_em: datetime = Field(
         description="When the report was built.", examples=["2026-03-03T05:00:02Z"]

@@ -326,7 +326,8 @@ class DailyReportRecord(Base):
     average_visit_minutes: Mapped[float | None] = mapped_column("media_duracao_minutos", Double)
     new_members: Mapped[int] = mapped_column("novos_alunos", Integer)
     cancellations: Mapped[int] = mapped_column("cancelamentos", Integer)
-    high_risk_members: Mapped[int] = mapped_column("alunos_risco_alto", Integer)
+    # Active members at high churn risk when built; NULL when churn could not say.
+    high_risk_members: Mapped[int | None] = mapped_column("alunos_risco_alto", Integer)
     generated_at: Mapped[datetime] = mapped_column("gerado_em")
     # The job that built this version.
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("report_jobs.id"))

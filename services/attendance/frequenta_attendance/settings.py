@@ -57,6 +57,11 @@ class AttendanceSettings(BaseProcessSettings):
     scheduler_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Reports one worker process builds at once (each is a few aggregate queries).
     report_worker_prefetch: int = Field(default=2, ge=1, le=50)
+    # The churn service, asked by the reports worker how many active members are at high risk
+    # (ListAtRiskMembers), and how long it may take; unreachable or slower, the report is built
+    # with the count unknown.
+    churn_address: str = "127.0.0.1:50052"
+    churn_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
 
     @property
     def clock_skew(self) -> timedelta:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta_attendance.bootstrap import gym_rules
 from frequenta_attendance.clock import Clock, system_clock
-from frequenta_attendance.reports.handlers import no_churn_yet
+from frequenta_attendance.reports.handlers import HighRiskCounter, no_churn_yet
 from frequenta_attendance.reports.worker import report_handler
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_attendance.uow import SqlAlchemyUnitOfWork
@@ -60,6 +60,7 @@ async def deliver(
     *,
     clock: Clock = system_clock,
     delivery_count: int = 0,
+    high_risk: HighRiskCounter = no_churn_yet,
 ) -> None:
     """What the worker does with ``message`` (without the broker)."""
     sessions = create_session_factory(engine)
@@ -67,6 +68,6 @@ async def deliver(
         uow=lambda: SqlAlchemyUnitOfWork(sessions),
         clock=clock,
         rules=gym_rules(settings),
-        high_risk=no_churn_yet,
+        high_risk=high_risk,
     )
     await handler(WorkMessage(message.message_id, message.body, {}, delivery_count))

@@ -121,6 +121,20 @@ async def test_a_report_without_finished_visits_has_a_null_average(client, atten
     assert row["media_duracao_minutos"] == ""
 
 
+async def test_a_high_risk_count_churn_could_not_give_is_null(client, attendance):
+    unknown = report()
+    unknown.ClearField("high_risk_members")
+    attendance.answer("GetDailyReport", pb.GetDailyReportResponse(report=unknown))
+    response = await client.get("/relatorios/diarios/2026-03-02")
+    assert response.json()["alunos_risco_alto"] is None
+    response = await client.get("/relatorios/diarios/2026-03-02", params={"formato": "csv"})
+    assert next(csv.DictReader(io.StringIO(response.text)))["alunos_risco_alto"] == ""
+    attendance.answer(
+        "GetDailyReport", pb.GetDailyReportResponse(report=report(high_risk_members=12))
+    )
+    assert (await client.get("/relatorios/diarios/2026-03-02")).json()["alunos_risco_alto"] == 12
+
+
 def parse_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 

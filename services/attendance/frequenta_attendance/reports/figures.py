@@ -48,7 +48,7 @@ class DailyReport:
     average_visit_minutes: float | None
     new_members: int
     cancellations: int
-    high_risk_members: int
+    high_risk_members: int | None  # None: churn could not say when the report was built
     generated_at: datetime
 
 
@@ -86,7 +86,7 @@ def build_report(
     aggregates: DayAggregates,
     *,
     tz: ZoneInfo,
-    high_risk_members: int,
+    high_risk_members: int | None,
     generated_at: datetime,
 ) -> DailyReport:
     by_hour = visits_by_hour(aggregates.entries_by_bucket, tz)

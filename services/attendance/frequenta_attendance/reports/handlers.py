@@ -29,13 +29,14 @@ DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=366)
 EARLIEST_DATE = date(1970, 1, 1)
 
-# How many members are at high risk now. The seam for churn: until churn serves risk, the
-# worker is given `no_churn_yet`, and reports say 0.
-HighRiskCounter = Callable[[], Awaitable[int]]
+# How many active members are at high risk now; None when that cannot be known (churn
+# unreachable, or no model trained yet). The worker asks churn (reports/churn_risk.py).
+HighRiskCounter = Callable[[], Awaitable[int | None]]
 
 
-async def no_churn_yet() -> int:
-    return 0
+async def no_churn_yet() -> int | None:
+    """For a deployment without the churn service (and tests): the count is unknown."""
+    return None
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ def daily_report(report: DailyReport) -> pb.DailyReport:
         ],
         new_members=report.new_members,
         cancellations=report.cancellations,
-        high_risk_members=report.high_risk_members,
         generated_at=timestamp(report.generated_at),
     )
     if report.average_visit_minutes is not None:
         encoded.average_visit_minutes = report.average_visit_minutes
+    if report.high_risk_members is not None:
+        encoded.high_risk_members = report.high_risk_members
     return encoded

@@ -12,6 +12,7 @@ from frequenta_attendance.bootstrap import gym_rules
 from frequenta_attendance.clock import Clock, system_clock
 from frequenta_attendance.domain.rules import GymRules
 from frequenta_attendance.reports import messages
+from frequenta_attendance.reports.churn_risk import ChurnHighRisk
 from frequenta_attendance.reports.handlers import (
     HighRiskCounter,
     UnknownJob,
@@ -92,10 +93,13 @@ async def run_reports_worker(settings: AttendanceSettings) -> None:
     engine = create_engine(
         settings.attendance_database_url, pool_size=settings.report_worker_prefetch + 1
     )
+    high_risk = ChurnHighRisk(settings.churn_address, deadline=settings.churn_deadline_seconds)
     try:
         await serve_until_signalled(
-            [build_consumer(settings, engine)], grace=settings.shutdown_grace_seconds
+            [build_consumer(settings, engine, high_risk=high_risk)],
+            grace=settings.shutdown_grace_seconds,
         )
     finally:
+        await high_risk.close()
         await engine.dispose()
     log.info("reports worker stopped")
