@@ -90,6 +90,7 @@ class ChurnServer:
             if isinstance(result, BaseException):
                 log.warning("a serving loop ended with %r", result)
         self._loops = []
+        await self.serving.snapshots.settled()
         await self.serving.members.close()
 
     async def serve_until_signalled(self, grace: float = 10.0) -> None:

@@ -2,6 +2,7 @@
 each), ranked, filtered by band, plan and tenure, paginated, explained page by page, rescored
 on a model swap, without members cancelled after the snapshot; the served rows recorded."""
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -164,3 +165,26 @@ async def test_invalid_pages_and_filters_are_refused(trained, arguments, field):
     with pytest.raises(InvalidInput) as raised:
         await list_at_risk(uow=r.uow(), serving=r.serving, **arguments)  # type: ignore[arg-type]
     assert raised.value.field == field
+
+
+async def test_a_slow_history_write_does_not_hold_the_list(trained, columns):
+    """The day's history (every active member) is written in the background."""
+    r = rig(trained.schema)
+    r.source.serve("v1", b"0.3")
+    r.active.append(columns)
+    release = asyncio.Event()
+    written = r.risks.add_history
+
+    async def slow_history(**row) -> None:
+        await release.wait()
+        await written(**row)
+
+    r.risks.add_history = slow_history  # type: ignore[method-assign]
+    page = await asyncio.wait_for(
+        list_at_risk(uow=r.uow(), serving=r.serving, page_size=3),  # type: ignore[arg-type]
+        timeout=5,
+    )
+    assert len(page.risks) == 3 and r.risks.history == []
+    release.set()
+    await r.serving.snapshots.settled()
+    assert len(r.risks.history) == 1

@@ -92,6 +92,7 @@ async def test_the_snapshot_is_kept_as_history_once_per_local_day(trained):
     member = MemberRecord(1, "mensal", 1, NOW - timedelta(days=90), None)
     r.active.append(GymColumns.from_records([member], [], SAO_PAULO))
     snapshot = await r.serving.snapshots.refresh()
+    await r.serving.snapshots.settled()  # recorded in the background
     assert len(r.risks.history) == 1
     row = r.risks.history[0]
     assert row["day"] == NOW.astimezone(SAO_PAULO).date() and row["version"] == "v1"

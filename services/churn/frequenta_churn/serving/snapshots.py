@@ -46,6 +46,7 @@ class SnapshotKeeper:
         self._snapshot: RiskSnapshot | None = None
         self._task: asyncio.Task[RiskSnapshot] | None = None
         self._swapped = asyncio.Event()
+        self._recording: set[asyncio.Task[None]] = set()
         holder.on_swap(lambda model: self._swapped.set())
         self.computed = 0
         self.last_seconds: float | None = None
@@ -90,12 +91,23 @@ class SnapshotKeeper:
             model.version,
             self.last_seconds,
         )
-        if self._on_snapshot is not None:
-            try:
-                await self._on_snapshot(snapshot)
-            except Exception:
-                log.warning("could not record the risk snapshot", exc_info=True)
+        if self._on_snapshot is not None:  # in the background: no list request waits for it
+            task = asyncio.create_task(self._record(snapshot))
+            self._recording.add(task)
+            task.add_done_callback(self._recording.discard)
         return snapshot
+
+    async def _record(self, snapshot: RiskSnapshot) -> None:
+        assert self._on_snapshot is not None
+        try:
+            await self._on_snapshot(snapshot)
+        except Exception:
+            log.warning("could not record the risk snapshot", exc_info=True)
+
+    async def settled(self) -> None:
+        """Wait for the snapshots' recordings in progress (on stop; tests)."""
+        while self._recording:
+            await asyncio.gather(*list(self._recording), return_exceptions=True)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Rescore on every model swap and every ``interval`` seconds, until ``stop``."""
