@@ -55,9 +55,10 @@ def unavailable(error: BaseException) -> Unavailable:
 
 
 class PgMemberReader:
-    """Opens its pool at the first read (and again after ``close``)."""
+    """Opens its pool at the first read (and again after ``close``). Four connections: a read
+    holds one for about 0.4 ms, so they serve thousands of reads a second."""
 
-    def __init__(self, database_url: str, *, max_size: int = 8) -> None:
+    def __init__(self, database_url: str, *, max_size: int = 4) -> None:
         self._dsn = (
             make_url(database_url)
             .set(drivername="postgresql")
