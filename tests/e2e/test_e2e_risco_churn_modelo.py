@@ -154,7 +154,6 @@ def test_a_member_of_a_few_days_gets_a_score_flagged_limited(served):
     assert registered.status_code == 201, registered.text
     body = risk_of(served, registered.json()["id"]).json()
     assert body["historico_limitado"] is True and body["dias_matricula"] == 5
-    assert "tempo_matricula" in [f["fator"] for f in body["fatores_risco"]]
     assert body["recomendacoes"][0].startswith("Fazer o acompanhamento de boas-vindas")
 
 

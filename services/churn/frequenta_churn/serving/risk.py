@@ -6,7 +6,8 @@ the member's facts (plan, tenure, last visit). A member enrolled less than
 ``LIMITED_HISTORY_DAYS`` ago is flagged ``limited_history``: the model cannot compare their
 recent frequency with a baseline of their own yet (it needs 14 days enrolled in the 29-84-day
 window, features.MIN_BASELINE_DAYS), so the score leans on tenure, plan and absence. They still
-get a score, with the tenure factor always shown and the new-member follow-up first.
+get a score, with the new-member follow-up first and the tenure factor among the factors whenever
+the model gives it any weight (a factor the model ignores is never shown as a reason).
 """
 
 from collections.abc import Sequence
