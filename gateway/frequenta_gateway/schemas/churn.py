@@ -94,8 +94,8 @@ class ChurnRisk(ResponseModel):
         examples=["alto"],
     )
     fatores_risco: list[RiskFactor] = Field(
-        description="The top 3 factors, strongest first (plus the tenure factor when "
-        "`historico_limitado`)."
+        description="The top 3 factors, strongest first (plus the tenure factor, when "
+        "`historico_limitado` and the model gives it weight)."
     )
     recomendacoes: list[str] = Field(
         description="Suggested retention actions, in Portuguese.",
