@@ -1,5 +1,7 @@
 """Async SQLAlchemy engine and session factory, and the helpers that create a database."""
 
+import asyncpg
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import (
@@ -54,3 +56,24 @@ async def drop_database(url: str) -> None:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+# SQLSTATE classes meaning "not reachable now": connection exceptions, insufficient resources
+# (too many connections), operator intervention (shutdown, starting up); and a missing database.
+UNREACHABLE_SQLSTATES = ("08", "53", "57P", "3D000")
+
+
+def database_unreachable(error: BaseException, *, also: tuple[str, ...] = ()) -> bool:
+    """Whether ``error`` means the database cannot be reached now (worth retrying), through
+    SQLAlchemy or raised by asyncpg itself; ``also`` adds SQLSTATE prefixes (e.g. deadlocks)."""
+    states = UNREACHABLE_SQLSTATES + also
+    if isinstance(error, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
+        return True
+    if isinstance(error, asyncpg.InterfaceError):
+        return True
+    if isinstance(error, asyncpg.PostgresError):
+        return (getattr(error, "sqlstate", None) or "").startswith(states)
+    if isinstance(error, sa_exc.DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return error.connection_invalidated or sqlstate.startswith(states)
+    return False

@@ -1,15 +1,16 @@
-"""Unit of work over churn's database: one transaction around a use case."""
+"""Unit of work over churn's database: one transaction around a use case (frequenta_kit.uow)."""
 
 import uuid
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frequenta_churn.models import RetrainingJob
 from frequenta_churn.projection.repository import ProjectionRepository
 from frequenta_churn.registry.store import ModelStore
 from frequenta_churn.serving.store import RiskStore
+from frequenta_kit.uow import SessionUnitOfWork
 
 
 class RetrainingJobs:
@@ -41,29 +42,11 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
-class SqlAlchemyUnitOfWork:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
-        self._session: AsyncSession | None = None
+class SqlAlchemyUnitOfWork(SessionUnitOfWork):
+    database_label = "churn"
 
-    async def __aenter__(self) -> Self:
-        self._session = self._session_factory()
-        self.retraining_jobs = RetrainingJobs(self._session)
-        self.projection = ProjectionRepository(self._session)
-        self.models = ModelStore(self._session)
-        self.risks = RiskStore(self._session)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()  # rolls back whatever was not committed
-
-    async def commit(self) -> None:
-        assert self._session is not None, "commit outside 'async with uow'"
-        await self._session.commit()
+    def _bind(self, session: AsyncSession) -> None:
+        self.retraining_jobs = RetrainingJobs(session)
+        self.projection = ProjectionRepository(session)
+        self.models = ModelStore(session)
+        self.risks = RiskStore(session)

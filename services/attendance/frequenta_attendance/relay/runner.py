@@ -26,8 +26,8 @@ from frequenta_attendance.relay.listener import OutboxListener
 from frequenta_attendance.relay.publisher import Publisher
 from frequenta_attendance.relay.waits import until, wait_any
 from frequenta_attendance.settings import AttendanceSettings
-from frequenta_attendance.uow import database_unreachable
 from frequenta_kit.broker import connect
+from frequenta_kit.database import database_unreachable
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_churn.projection.facts import EVENT_TYPES, MalformedEvent
@@ -31,23 +30,18 @@ from frequenta_kit.consumer import (
     WorkMessage,
     serve_until_signalled,
 )
-from frequenta_kit.database import create_engine, create_session_factory
+from frequenta_kit.database import create_engine, create_session_factory, database_unreachable
 from frequenta_kit.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
-# SQLSTATEs worth trying again: not reachable now (connection exceptions, too many connections,
-# shutting down or starting up, no such database yet), or a transaction PostgreSQL aborted.
-_TRANSIENT_SQLSTATES = ("08", "53", "57P", "3D000", "40001", "40P01")
+# Besides an unreachable database, a transaction PostgreSQL aborted (serialization failure,
+# deadlock) is worth trying again.
+_ABORTED_SQLSTATES = ("40001", "40P01")
 
 
 def transient(error: BaseException) -> bool:
-    if isinstance(error, OSError | sa_exc.TimeoutError | sa_exc.InterfaceError):
-        return True
-    if isinstance(error, sa_exc.DBAPIError):
-        sqlstate = getattr(error.orig, "sqlstate", None) or ""
-        return error.connection_invalidated or sqlstate.startswith(_TRANSIENT_SQLSTATES)
-    return False
+    return database_unreachable(error, also=_ABORTED_SQLSTATES)
 
 
 @dataclass
