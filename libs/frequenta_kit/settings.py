@@ -25,6 +25,10 @@ class BaseProcessSettings(BaseSettings):
     # RabbitMQ, and the prefix of every exchange and queue name (tests use their own).
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     broker_namespace: str = "frequenta"
+    # Redis (the gateway's cache and rate limits, the services' cache versions), and the prefix
+    # of every key written there (tests use their own).
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = "frequenta"
 
     @field_validator("gym_timezone")
     @classmethod
