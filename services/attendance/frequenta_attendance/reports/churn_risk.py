@@ -14,6 +14,7 @@ import grpc
 
 from frequenta.churn.v1 import churn_pb2
 from frequenta.churn.v1.churn_pb2_grpc import ChurnServiceStub
+from frequenta_kit import grpc_channels
 from frequenta_kit.grpc_errors import describe_rpc_error
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class ChurnHighRisk:
 
     def _stub(self) -> ChurnServiceStub:
         if self._channel is None:
-            self._channel = grpc.aio.insecure_channel(self._address)
+            reads = grpc_channels.retrying_reads(grpc_channels.CHURN_READS)
+            self._channel = grpc_channels.channel(self._address, service_config=reads)
         return ChurnServiceStub(self._channel)
 
     async def __call__(self) -> int | None:

@@ -1,0 +1,123 @@
+"""The project's gRPC channels and server plumbing over a real in-process server: the request id
+travels in metadata, calls are counted, a server that is down fails a read quickly with
+UNAVAILABLE (not at the deadline), and the same channel works again once it is back."""
+
+import json
+import socket
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import REGISTRY
+
+from frequenta.attendance.v1 import attendance_pb2
+from frequenta.churn.v1 import churn_pb2
+from frequenta_kit import grpc_channels, request_ids
+from frequenta_kit.grpc_server import GrpcServer
+
+ECHO = "/frequenta.test.Echo/RequestId"
+DEADLINE = 20.0
+
+
+def _echo_handler() -> grpc.GenericRpcHandler:
+    async def request_id(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+        return (request_ids.current() or "").encode()
+
+    handler = grpc.unary_unary_rpc_method_handler(request_id)
+    return grpc.method_handlers_generic_handler("frequenta.test.Echo", {"RequestId": handler})
+
+
+def _register(server: grpc.aio.Server) -> list[str]:
+    server.add_generic_rpc_handlers((_echo_handler(),))
+    return []
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_the_reads_named_exist_and_writes_are_not_among_them():
+    services = {
+        grpc_channels.ATTENDANCE_READS: attendance_pb2.DESCRIPTOR.services_by_name[
+            "AttendanceService"
+        ],
+        grpc_channels.CHURN_READS: churn_pb2.DESCRIPTOR.services_by_name["ChurnService"],
+    }
+    for reads, descriptor in services.items():
+        assert reads.service == descriptor.full_name
+        assert set(reads.methods) <= set(descriptor.methods_by_name), reads
+    for write in ("RecordCheckIn", "RecordCheckOut", "RegisterMember", "SubmitCheckInBatch"):
+        assert write not in grpc_channels.ATTENDANCE_READS.methods
+    config = json.loads(grpc_channels.retrying_reads(grpc_channels.CHURN_READS))
+    policy = config["methodConfig"][0]["retryPolicy"]
+    assert policy["retryableStatusCodes"] == ["UNAVAILABLE"]
+    assert policy["maxAttempts"] == grpc_channels.MAX_ATTEMPTS
+
+
+async def test_request_id_travels_and_calls_are_counted(poll):
+    server = GrpcServer(_register, port=0)
+    await server.start()
+    try:
+        async with grpc_channels.channel(server.address) as channel:
+            echo = channel.unary_unary(ECHO)
+            before = _sample(
+                "frequenta_grpc_server_calls_total",
+                service="frequenta.test.Echo",
+                method="RequestId",
+                code="OK",
+            )
+            with request_ids.bound("req-42.abc"):
+                assert await echo(b"", timeout=DEADLINE) == b"req-42.abc"
+            assert await echo(b"", timeout=DEADLINE) == b""  # no id: none sent
+            after = _sample(
+                "frequenta_grpc_server_calls_total",
+                service="frequenta.test.Echo",
+                method="RequestId",
+                code="OK",
+            )
+            assert after == before + 2
+
+            async def client_counted() -> bool:
+                labels = {"service": "frequenta.test.Echo", "method": "RequestId", "code": "OK"}
+                return _sample("frequenta_grpc_client_calls_total", **labels) >= 2
+
+            await poll(client_counted, what="the client-side counter")
+    finally:
+        await server.stop(0)
+
+
+async def test_a_server_down_fails_fast_with_unavailable_and_the_channel_recovers(poll):
+    port = _free_port()
+    server = GrpcServer(_register, port=port)
+    await server.start()
+    reads = grpc_channels.retrying_reads(grpc_channels.HEALTH_READS)
+    async with grpc_channels.channel(f"127.0.0.1:{port}", service_config=reads) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        check = health_pb2.HealthCheckRequest(service="")
+        assert (await health.Check(check, timeout=DEADLINE)).status == 1
+        await server.stop(0)
+
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await health.Check(check, timeout=DEADLINE)
+        # UNAVAILABLE, not DEADLINE_EXCEEDED: the call did not wait for the server to return.
+        assert failed.value.code() == grpc.StatusCode.UNAVAILABLE
+
+        server = GrpcServer(_register, port=port)
+        await server.start()
+        try:
+
+            async def serving() -> bool:
+                try:
+                    return (await health.Check(check, timeout=DEADLINE)).status == 1
+                except grpc.aio.AioRpcError:
+                    return False
+
+            await poll(serving, within=30, interval=0.2, what="the same channel to reconnect")
+        finally:
+            await server.stop(0)
