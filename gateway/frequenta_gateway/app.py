@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
+from frequenta_gateway.observability import install_observability
 from frequenta_gateway.routes import (
     attendance,
     batches,
@@ -81,4 +82,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
     for module in (members, visits, batches, attendance, churn, model, reports, plans, health):
         app.include_router(module.router)
+    install_observability(app)  # X-Request-ID on every request and response; GET /metrics
     return app

@@ -29,6 +29,11 @@ class BaseProcessSettings(BaseSettings):
     # of every key written there (tests use their own).
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_key_prefix: str = "frequenta"
+    # Prometheus metrics (frequenta_kit.metrics): served or not, the address they listen on, and
+    # ports by process kind ({"relay": 9205}; 0 = any free port), over the kinds' defaults.
+    metrics_enabled: bool = True
+    metrics_host: str = "127.0.0.1"
+    metrics_ports: dict[str, int] = {}
 
     @field_validator("gym_timezone")
     @classmethod
