@@ -8,6 +8,7 @@ so it sees the status the inner interceptors (domain errors, credentials) set.
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -31,6 +32,10 @@ SERVER_CALL_SECONDS = Histogram(
 )
 
 Behavior = Callable[..., Any]
+
+# One line per call (method, status, milliseconds; the request id comes with every line).
+# FREQUENTA_GRPC_ACCESS_LOG=false turns it off (frequenta_kit.logs.configure_logging).
+access_log = logging.getLogger("frequenta.grpc.access")
 
 
 def request_id_of(context: grpc.aio.ServicerContext) -> str | None:
@@ -62,10 +67,10 @@ class _Call:
 
     def finish(self, failed: BaseException | None) -> None:
         code = _code(self.context, failed)
-        SERVER_CALL_SECONDS.labels(self.service, self.method).observe(
-            time.perf_counter() - self.started
-        )
+        seconds = time.perf_counter() - self.started
+        SERVER_CALL_SECONDS.labels(self.service, self.method).observe(seconds)
         SERVER_CALLS.labels(self.service, self.method, code).inc()
+        access_log.info("%s/%s %s %.1fms", self.service, self.method, code, seconds * 1000)
 
 
 def _wrap_unary(behavior: Behavior, service: str, method: str) -> Behavior:

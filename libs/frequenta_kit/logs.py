@@ -36,7 +36,11 @@ class TextFormatter(logging.Formatter):
         return f"{text} [request_id={request_id}]" if request_id else text
 
 
-def configure_logging(level: str = "INFO", as_json: bool = False) -> None:
+def configure_logging(
+    level: str = "INFO", as_json: bool = False, *, access_log: bool = True
+) -> None:
+    """Logs to stdout, as text or JSON lines, from ``level`` on; ``access_log`` False silences
+    the gRPC servers' line per call (logger ``frequenta.grpc.access``)."""
     handler = logging.StreamHandler(sys.stdout)
     if as_json:
         handler.setFormatter(JsonFormatter())
@@ -45,3 +49,4 @@ def configure_logging(level: str = "INFO", as_json: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    logging.getLogger("frequenta.grpc.access").disabled = not access_log

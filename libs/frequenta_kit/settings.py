@@ -20,6 +20,8 @@ class BaseProcessSettings(BaseSettings):
     environment: str = "local"
     log_level: str = "INFO"
     log_json: bool = False
+    # gRPC servers log one line per call (method, status code, milliseconds, request id).
+    grpc_access_log: bool = True
     # The gym's time zone: the one that decides what a "day" and a "week" are.
     gym_timezone: str = "America/Sao_Paulo"
     # RabbitMQ, and the prefix of every exchange and queue name (tests use their own).

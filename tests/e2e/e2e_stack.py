@@ -4,6 +4,7 @@ stack (conftest.py) and the stacks a test needs for itself (e.g. to restart Post
 them) are made the same way."""
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -12,7 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ import pytest
 from sqlalchemy import make_url
 
 from frequenta_kit.database import drop_database
+from frequenta_kit.metrics import DEFAULT_METRICS_PORTS
 from frequenta_ops.launcher import Launcher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +70,8 @@ class Stack:
     churn_database_url: str
     rabbitmq_url: str
     broker_namespace: str
+    # Process kind -> the port its Prometheus metrics are served on (the gateway: /metrics).
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
 
 @contextmanager
@@ -86,6 +90,9 @@ def launch_stack(
     attendance_db = make_url(server_url).set(database=f"frequenta_e2e_{suffix}")
     churn_db = make_url(server_url).set(database=f"frequenta_e2e_churn_{suffix}")
     attendance_port, churn_port, gateway_port = free_port(), free_port(), free_port()
+    # Each process kind's metrics on a free port of its own (the defaults may be taken), and
+    # JSON log lines (tests look for request ids in them).
+    metrics_ports = {kind: free_port() for kind in DEFAULT_METRICS_PORTS}
     urls = [url.render_as_string(hide_password=False) for url in (attendance_db, churn_db)]
     env = dict(
         os.environ,
@@ -98,6 +105,8 @@ def launch_stack(
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
         FREQUENTA_RABBITMQ_URL=rabbitmq_url,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
+        FREQUENTA_METRICS_PORTS=json.dumps(metrics_ports),
+        FREQUENTA_LOG_JSON="true",
         **{f"FREQUENTA_{name.upper()}": value for name, value in settings.items()},
     )
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
@@ -112,7 +121,8 @@ def launch_stack(
         launcher.up(timeout=60)
         base_url = f"http://127.0.0.1:{gateway_port}"
         wait_until_ready(base_url)
-        yield Stack(base_url, launcher, *urls, rabbitmq_url, env["FREQUENTA_BROKER_NAMESPACE"])
+        namespace = env["FREQUENTA_BROKER_NAMESPACE"]
+        yield Stack(base_url, launcher, *urls, rabbitmq_url, namespace, metrics_ports)
     finally:
         launcher.down()
         report_logs(request, launcher)

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = AttendanceSettings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, access_log=settings.grpc_access_log)
     gc_tuning.for_bulk_work()  # bulk imports pass through every one of these processes
     kind = f"{args.queue}-worker" if args.command == "worker" else KINDS[args.command]
     serve_metrics(settings, kind)

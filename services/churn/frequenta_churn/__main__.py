@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     settings = ChurnSettings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, access_log=settings.grpc_access_log)
     if args.command == "worker":
         serve_metrics(settings, WORKER_KINDS[args.queue])
         asyncio.run(WORKERS[args.queue](settings))
