@@ -231,22 +231,47 @@ async def test_the_request_id_travels_to_attendance_and_its_events(
         assert response.headers["x-request-id"] == request_id
         made = (await asyncio.to_thread(client.get, "/healthz")).headers["x-request-id"]
         assert re.fullmatch(r"[0-9a-f]{32}", made)
+        # A bulk import: its rows are stored by the ingest worker, from a work message.
+        imported = register()
+        upload = {
+            "origem": "importacao",
+            "checkins": [
+                {
+                    "aluno_id": imported["id"],
+                    "data_entrada": ago(days=2, hours=3),
+                    "data_saida": ago(days=2, hours=2),
+                }
+            ],
+        }
+        response = await asyncio.to_thread(
+            client.post,
+            "/aluno/checkins/lote",
+            json=upload,
+            headers={"X-Request-ID": "ops-upload-1"},
+        )
+        assert response.status_code == 202, response.text
 
         # Published with the id in the envelope and in the AMQP headers.
-        seen: dict[str, tuple[str, Any]] = {}
+        seen: dict[tuple[int, str], tuple[str, Any]] = {}
+        wanted = {
+            (member["id"], "member.registered"),
+            (member["id"], "checkin.recorded"),
+            (imported["id"], "checkins.imported"),
+        }
         deadline = time.monotonic() + 60
-        while "checkin.recorded" not in seen or "member.registered" not in seen:
+        while not wanted <= set(seen):
             assert time.monotonic() < deadline, f"events not published: {sorted(seen)}"
             message = await queue.get(fail=False, no_ack=True)
             if message is None:
                 await asyncio.sleep(0.2)
                 continue
             envelope = ev.EventEnvelope.FromString(message.body)
-            if envelope.member_id == member["id"]:
-                seen[envelope.event_type] = (envelope.request_id, message.headers)
-        assert seen["member.registered"][0] == "ops-register-1"
-        assert seen["checkin.recorded"][0] == request_id
-        assert seen["checkin.recorded"][1]["x-request-id"] == request_id
+            key = (envelope.member_id, envelope.event_type)
+            seen[key] = (envelope.request_id, message.headers)
+        assert seen[member["id"], "member.registered"][0] == "ops-register-1"
+        assert seen[member["id"], "checkin.recorded"][0] == request_id
+        assert seen[member["id"], "checkin.recorded"][1]["x-request-id"] == request_id
+        assert seen[imported["id"], "checkins.imported"][0] == "ops-upload-1"
 
     # In the JSON log lines of the gateway and of attendance (its line per gRPC call).
     def logged(process: str) -> list[dict[str, Any]]:

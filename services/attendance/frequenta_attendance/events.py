@@ -184,6 +184,7 @@ def visits_imported(
         event_type=CHECKINS_IMPORTED,
         schema_version=SCHEMA_VERSION,
         member_id=member_id,
+        request_id=request_ids.current() or "",
     )
     envelope.occurred_at.seconds, micros = divmod(latest, 1_000_000)
     envelope.occurred_at.nanos = micros * 1000
