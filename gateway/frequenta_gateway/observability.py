@@ -23,6 +23,7 @@ from prometheus_fastapi_instrumentator import Instrumentator, metrics
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from frequenta_kit import request_ids
+from frequenta_kit.metrics import PROCESS
 
 METRICS_PATH = "/metrics"
 
@@ -57,6 +58,7 @@ def _http_metrics() -> Callable[[metrics.Info], None] | None:
 
 
 def install_metrics(app: FastAPI) -> None:
+    PROCESS.info({"kind": "gateway"})
     instrumentator = Instrumentator(
         should_group_status_codes=False,
         should_ignore_untemplated=False,

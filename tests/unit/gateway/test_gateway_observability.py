@@ -61,6 +61,7 @@ async def test_metrics_count_requests_by_route_template(client, attendance):
     assert response.headers["content-type"].startswith("text/plain")
     assert count(response.text) == before + 2
     assert "frequenta_gateway_http_request_duration_seconds_bucket" in response.text
+    assert 'frequenta_process_info{kind="gateway"} 1.0' in response.text
 
 
 async def test_metrics_are_left_out_of_the_openapi_document(client):
