@@ -105,6 +105,9 @@ def launch_stack(
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
         FREQUENTA_REDIS_KEY_PREFIX=f"frequenta-e2e-{suffix}",
         FREQUENTA_INTERNAL_TOKEN=secrets.token_hex(16),
+        # Every test calls from 127.0.0.1 without a login, i.e. as one client: writes are not
+        # limited unless a test asks (rate limits are tested in tests/integration/gateway).
+        FREQUENTA_RATE_LIMIT_WRITES="1000000/minute",
         **{f"FREQUENTA_{name.upper()}": value for name, value in settings.items()},
     )
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
