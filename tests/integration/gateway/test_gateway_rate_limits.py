@@ -3,7 +3,10 @@ answer behind it): writes per client (the login of the principal, else the IP) a
 endpoint attempts per IP and per login; 429 RATE_LIMITED with Retry-After; the window frees;
 reads are not counted; Redis unreachable: everything goes through."""
 
+import asyncio
 import socket
+import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -14,6 +17,7 @@ import pytest
 from fastapi import Body, FastAPI, Request
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta_gateway import rate_limits
 from frequenta_gateway.app import create_app
 from frequenta_gateway.clients import get_attendance
 from frequenta_gateway.rate_limits import limit_login
@@ -195,3 +199,72 @@ async def test_limits_can_be_turned_off(clients) -> None:
     client = clients(app)
     for _ in range(3):
         assert (await client.post("/planos", json=NEW_PLAN)).status_code == 201
+
+
+async def test_a_silent_redis_costs_a_short_timeout_then_calls_go_through(clients) -> None:
+    async def never_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # takes the connection, answers nothing
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        app, attendance = gateway(
+            redis_url=f"redis://127.0.0.1:{port}/0",
+            rate_limit_writes="1/minute",
+            rate_limit_timeout_seconds=0.2,
+        )
+        client = clients(app)
+        for _ in range(3):
+            response = await asyncio.wait_for(client.post("/planos", json=NEW_PLAN), 10)
+            assert response.status_code == 201
+        assert attendance.calls == 3
+        assert app.state.rate_limiter.failed_open == 3
+    finally:
+        server.close()
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        time.sleep(0.05)
+    process.kill()
+    raise AssertionError(f"redis-server on port {port} did not start")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+
+
+async def test_limits_apply_again_once_redis_is_back(clients, monkeypatch, poll) -> None:
+    """A Redis of the test's own (the shared one is never stopped): limits apply, calls go
+    through while it is stopped, and apply again, with the same process, once it is back."""
+    monkeypatch.setattr(rate_limits, "RETRY_PAUSE_SECONDS", 0.1)
+    port = closed_port()
+    redis = start_redis(port)
+    try:
+        app, _ = gateway(redis_url=f"redis://127.0.0.1:{port}/0", rate_limit_writes="2/minute")
+        client = clients(app)
+        statuses = [(await client.post("/planos", json=NEW_PLAN)).status_code for _ in range(3)]
+        assert statuses == [201, 201, 429]
+
+        stop(redis)
+        for _ in range(3):
+            assert (await client.post("/planos", json=NEW_PLAN)).status_code == 201
+
+        redis = start_redis(port)  # empty: the window starts again
+
+        async def limited_again() -> bool:
+            response = await client.post("/planos", json=NEW_PLAN)
+            return response.status_code == 429
+
+        await poll(limited_again, within=15, interval=0.2, what="limits to apply again")
+    finally:
+        stop(redis)
