@@ -42,12 +42,14 @@ class Backends:
                 grpc_channels.ATTENDANCE_READS, grpc_channels.HEALTH_READS
             ),
             max_message_bytes=settings.grpc_max_message_bytes,
+            token=settings.internal_token,
         )
         churn = grpc_channels.channel(
             settings.churn_address,
             service_config=grpc_channels.retrying_reads(
                 grpc_channels.CHURN_READS, grpc_channels.HEALTH_READS
             ),
+            token=settings.internal_token,
         )
         return cls(
             attendance=attendance_pb2_grpc.AttendanceServiceStub(attendance),

@@ -28,8 +28,9 @@ from typing import Any
 
 import grpc
 from prometheus_client import Counter, Histogram
+from pydantic import SecretStr
 
-from frequenta_kit import request_ids
+from frequenta_kit import grpc_auth, request_ids
 
 ATTENDANCE_SERVICE = "frequenta.attendance.v1.AttendanceService"
 CHURN_SERVICE = "frequenta.churn.v1.ChurnService"
@@ -147,14 +148,19 @@ def channel(
     *,
     service_config: str | None = None,
     max_message_bytes: int | None = None,
+    token: grpc_auth.Token = None,
     interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
 ) -> grpc.aio.Channel:
     """An insecure grpc.aio channel to ``address`` with the project's options, sending the
-    request id and counting its calls; ``interceptors`` run after those (e.g. credentials)."""
+    request id, the internal ``token`` when there is one (frequenta_kit.grpc_auth) and counting
+    its calls; ``interceptors`` run after those."""
+    chain = client_interceptors()
+    if token is not None and (token.get_secret_value() if isinstance(token, SecretStr) else token):
+        chain += grpc_auth.token_interceptors(token)
     return grpc.aio.insecure_channel(
         address,
         options=channel_options(service_config=service_config, max_message_bytes=max_message_bytes),
-        interceptors=[*client_interceptors(), *interceptors],
+        interceptors=[*chain, *interceptors],
     )
 
 

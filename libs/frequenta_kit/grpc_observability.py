@@ -8,6 +8,7 @@ so it sees the status the inner interceptors (domain errors, credentials) set.
 """
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -89,6 +90,11 @@ def _wrap_unary(behavior: Behavior, service: str, method: str) -> Behavior:
 
 
 def _wrap_stream(behavior: Behavior, service: str, method: str) -> Behavior:
+    """A streaming handler is an async generator, or a coroutine writing with
+    ``context.write`` (e.g. one refusing the call at once): the wrapper is of the same kind."""
+    if not inspect.isasyncgenfunction(behavior):
+        return _wrap_unary(behavior, service, method)
+
     async def wrapper(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
         call = _Call(service, method, context)
         request_ids.set_current(request_id_of(context))

@@ -10,6 +10,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from frequenta_kit.grpc_auth import server_interceptors
 from frequenta_kit.grpc_errors import DomainErrorInterceptor
 from frequenta_kit.grpc_observability import ObservabilityInterceptor
 
@@ -35,17 +36,23 @@ class GrpcServer:
         host: str = "127.0.0.1",
         port: int = 0,
         max_message_bytes: int | None = None,
+        internal_token: str | None = None,
     ) -> None:
         """``max_message_bytes``: the largest request and response taken (gRPC's default, 4 MiB,
-        when None)."""
+        when None). ``internal_token``: required of every caller but the health service
+        (frequenta_kit.grpc_auth; None: no check)."""
         options = list(KEEPALIVE_OPTIONS)
         if max_message_bytes is not None:
             options += [
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.max_send_message_length", max_message_bytes),
             ]
-        # Request ids and metrics first: they see the status the inner interceptors set.
-        interceptors = [ObservabilityInterceptor(), DomainErrorInterceptor()]
+        # Request ids and metrics first: they see every status, credentials refused included.
+        interceptors = [
+            ObservabilityInterceptor(),
+            *server_interceptors(internal_token),
+            DomainErrorInterceptor(),
+        ]
         self._server = grpc.aio.server(interceptors=interceptors, options=options)
         self._health = health.aio.HealthServicer()
         self._service_names = list(register(self._server))

@@ -177,6 +177,7 @@ async def run_retrain_worker(settings: ChurnSettings) -> None:
     channel = grpc_channels.channel(
         settings.attendance_address,
         service_config=grpc_channels.retrying_reads(grpc_channels.ATTENDANCE_READS),
+        token=settings.internal_token,
     )
 
     def uow() -> UnitOfWork:

@@ -81,7 +81,7 @@ async def run_rebuild(settings: ChurnSettings) -> RebuildCounts:
         session_factory = create_session_factory(engine)
         reads = grpc_channels.retrying_reads(grpc_channels.ATTENDANCE_READS)
         async with grpc_channels.channel(
-            settings.attendance_address, service_config=reads
+            settings.attendance_address, service_config=reads, token=settings.internal_token
         ) as channel:
             stub = AttendanceServiceStub(channel)
             deadline = settings.export_timeout_seconds
