@@ -121,3 +121,22 @@ async def test_a_server_down_fails_fast_with_unavailable_and_the_channel_recover
             await poll(serving, within=30, interval=0.2, what="the same channel to reconnect")
         finally:
             await server.stop(0)
+
+
+async def test_the_channel_sends_the_internal_token_and_refusals_are_counted():
+    token = "t0ken-" + "x" * 20
+    server = GrpcServer(_register, port=0, internal_token=token)
+    await server.start()
+    labels = {"service": "frequenta.test.Echo", "method": "RequestId", "code": "UNAUTHENTICATED"}
+    try:
+        before = _sample("frequenta_grpc_server_calls_total", **labels)
+        async with grpc_channels.channel(server.address, token=token) as channel:
+            with request_ids.bound("with-token"):
+                assert await channel.unary_unary(ECHO)(b"", timeout=DEADLINE) == b"with-token"
+        async with grpc_channels.channel(server.address) as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await channel.unary_unary(ECHO)(b"", timeout=DEADLINE)
+        assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert _sample("frequenta_grpc_server_calls_total", **labels) == before + 1
+    finally:
+        await server.stop(0)
