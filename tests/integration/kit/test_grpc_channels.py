@@ -140,3 +140,36 @@ async def test_the_channel_sends_the_internal_token_and_refusals_are_counted():
         assert _sample("frequenta_grpc_server_calls_total", **labels) == before + 1
     finally:
         await server.stop(0)
+
+
+async def test_reads_are_retried_on_unavailable_and_writes_are_not():
+    attempts = {"Read": 0, "Write": 0}
+
+    def flaky(name: str):  # noqa: ANN202
+        async def behavior(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+            attempts[name] += 1
+            if attempts[name] == 1:
+                await context.abort(grpc.StatusCode.UNAVAILABLE, "busy for a moment")
+            return b"ok"
+
+        return grpc.unary_unary_rpc_method_handler(behavior)
+
+    def register(server: grpc.aio.Server) -> list[str]:
+        handlers = {name: flaky(name) for name in attempts}
+        server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler("frequenta.test.Flaky", handlers),)
+        )
+        return []
+
+    server = GrpcServer(register, port=0)
+    await server.start()
+    reads = grpc_channels.retrying_reads(grpc_channels.Reads("frequenta.test.Flaky", ("Read",)))
+    try:
+        async with grpc_channels.channel(server.address, service_config=reads) as channel:
+            assert await channel.unary_unary("/frequenta.test.Flaky/Read")(b"", timeout=DEADLINE)
+            with pytest.raises(grpc.aio.AioRpcError) as failed:
+                await channel.unary_unary("/frequenta.test.Flaky/Write")(b"", timeout=DEADLINE)
+        assert failed.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert attempts == {"Read": 2, "Write": 1}
+    finally:
+        await server.stop(0)
