@@ -8,6 +8,7 @@ from frequenta_gateway.app import create_app
 from frequenta_gateway.settings import GatewaySettings
 from frequenta_kit import gc_tuning
 from frequenta_kit.logs import configure_logging
+from frequenta_kit.privacy import redact_access_log
 
 
 def serve(settings: GatewaySettings) -> None:
@@ -29,6 +30,7 @@ def main() -> None:
     parser.parse_args()
     settings = GatewaySettings()
     configure_logging(settings.log_level, settings.log_json)
+    redact_access_log()  # member searches (?q=) may carry a name or an e-mail
     gc_tuning.for_bulk_work()  # bulk uploads of 100,000 rows
     serve(settings)
 
