@@ -44,3 +44,28 @@ def redact_access_log(logger_name: str = "uvicorn.access") -> None:
     logger = logging.getLogger(logger_name)
     if not any(isinstance(f, QueryRedactingFilter) for f in logger.filters):
         logger.addFilter(QueryRedactingFilter())
+
+
+def validation_summary(error: BaseException) -> str | None:
+    """For an error that carries the values it refused (pydantic's ValidationError, FastAPI's
+    request and response validation errors), a summary naming only each error's location and
+    type, for a log line; None for any other error. Their messages and tracebacks would print
+    the values, a member's e-mail among them."""
+    errors = getattr(error, "errors", None)
+    if not callable(errors) or not _is_validation_error(error):
+        return None
+    try:
+        found = list(errors())
+    except Exception:  # noqa: BLE001 - a summary must never fail
+        return f"{type(error).__name__} (values withheld)"
+    where = "; ".join(
+        f"{'.'.join(str(part) for part in entry.get('loc', ()))}: {entry.get('type', '?')}"
+        for entry in found
+        if isinstance(entry, dict)
+    )
+    return f"{type(error).__name__}, {len(found)} error(s), values withheld: {where}"
+
+
+def _is_validation_error(error: BaseException) -> bool:
+    names = {kind.__name__ for kind in type(error).__mro__}
+    return bool(names & {"ValidationError", "ValidationException"})

@@ -1,10 +1,14 @@
 """DELETE /aluno/{id}/dados-pessoais through the app, with fake stubs (docs/personal-data.md)."""
 
+import logging
+
 import pytest
 from gateway_fakes import FakeStub, rpc_error
 from gateway_protos import member, ts
+from pydantic import ValidationError
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta_gateway.schemas.members import Member
 from frequenta_kit.errors import NotFound
 
 ERASED = member(
@@ -69,3 +73,19 @@ async def test_a_member_never_erased_shows_null(client, attendance: FakeStub):
     attendance.answer("GetMember", pb.GetMemberResponse(member=member(7)))
     response = await client.get("/aluno/7")
     assert response.json()["dados_removidos_em"] is None
+
+
+async def test_a_bug_refusing_a_members_data_logs_no_value(client, attendance: FakeStub, caplog):
+    """A validation error raised by a bug (e.g. a response that does not fit its schema) would
+    print the refused values in its message and traceback: the log names locations only."""
+    try:
+        Member.model_validate({"id": 7, "nome": "Zuleica", "email": "zuleica@example.com"})
+    except ValidationError as error:
+        attendance.answer("GetMember", error)
+    with caplog.at_level(logging.ERROR):
+        response = await client.get("/aluno/7")
+    assert response.status_code == 500
+    logged = "\n".join(caplog.text.splitlines())
+    assert "unexpected error on GET /aluno/7: ValidationError" in logged
+    assert "plano_id: missing" in logged
+    assert "zuleica" not in logged.lower()

@@ -7,7 +7,12 @@ import logging
 import pytest
 
 from frequenta_kit.database import create_engine
-from frequenta_kit.privacy import QueryRedactingFilter, redact_access_log, redact_query
+from frequenta_kit.privacy import (
+    QueryRedactingFilter,
+    redact_access_log,
+    redact_query,
+    validation_summary,
+)
 
 
 @pytest.mark.parametrize(
@@ -50,3 +55,18 @@ def test_the_access_line_of_a_member_search_names_no_e_mail() -> None:
 def test_database_errors_hide_their_parameters() -> None:
     engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/none")
     assert engine.sync_engine.hide_parameters
+
+
+def test_only_validation_errors_are_summarised() -> None:
+    from pydantic import BaseModel, ValidationError
+
+    class Person(BaseModel):
+        email: int
+
+    try:
+        Person(email="ana@example.com")  # type: ignore[arg-type]
+    except ValidationError as error:
+        summary = validation_summary(error)
+    assert summary is not None and "email: int_parsing" in summary
+    assert "ana@example.com" not in summary
+    assert validation_summary(RuntimeError("ana@example.com")) is None
