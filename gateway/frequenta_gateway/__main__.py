@@ -13,6 +13,7 @@ from frequenta_kit.privacy import redact_access_log
 
 def serve(settings: GatewaySettings) -> None:
     """Runs uvicorn until SIGTERM/SIGINT, then lets in-flight requests finish."""
+    redact_access_log()  # member searches (?q=) may carry a name or an e-mail
     config = uvicorn.Config(
         create_app(settings),
         host=settings.gateway_host,
@@ -30,7 +31,6 @@ def main() -> None:
     parser.parse_args()
     settings = GatewaySettings()
     configure_logging(settings.log_level, settings.log_json)
-    redact_access_log()  # member searches (?q=) may carry a name or an e-mail
     gc_tuning.for_bulk_work()  # bulk uploads of 100,000 rows
     serve(settings)
 

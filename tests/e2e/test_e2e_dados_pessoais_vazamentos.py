@@ -74,6 +74,13 @@ class Run:
     churn_applied: set[str] = field(default_factory=set)
 
 
+def client_of(stack) -> httpx.Client:
+    """The stack's client logged in as its admin when the stack has logins (JWT roles), else a
+    plain one."""
+    logged_in = getattr(stack, "client", None)
+    return logged_in(timeout=30) if logged_in else httpx.Client(base_url=stack.base_url, timeout=30)
+
+
 def poll(check, what: str, within: float = 60.0):
     deadline = time.monotonic() + within
     while True:
@@ -201,7 +208,7 @@ def run(request, tmp_path_factory, rabbitmq_url) -> Iterator[Run]:
         launch_stack(
             request, run_dir, rabbitmq_url, log_json="true", relay_poll_interval_seconds="0.2"
         ) as stack,
-        httpx.Client(base_url=stack.base_url, timeout=30) as api,
+        client_of(stack) as api,
     ):
         plan = api.get("/planos").json()[0]
         member_id = walk_every_path(api, person, plan)
