@@ -4,7 +4,7 @@ through every path that makes an event or a log line (registration and its refus
 by e-mail, check-in, check-out, a bulk import, a daily report, a cancellation with a note naming
 the phone, the risk, the erasure); then
 - no event or work message of the run (every event type) carries any of those values,
-- churn's database holds none of them,
+- churn's database holds none of them, nor, after the erasure, attendance's,
 - no log line of any process names them (read once the processes have stopped, so every line
   is flushed)."""
 
@@ -71,6 +71,8 @@ class Run:
     processes: list[str]
     outbox: list[tuple[str, str, bytes]] = field(default_factory=list)  # (exchange, type, body)
     churn_hits: dict[str, list[str]] = field(default_factory=dict)
+    attendance_hits: dict[str, list[str]] = field(default_factory=dict)
+    placeholder_hits: dict[str, list[str]] = field(default_factory=dict)
     churn_applied: set[str] = field(default_factory=set)
 
 
@@ -234,6 +236,9 @@ def run(request, tmp_path_factory, rabbitmq_url) -> Iterator[Run]:
         )
         result.outbox = asyncio.run(_outbox(attendance_db))
         result.churn_hits = asyncio.run(_tables_containing(churn_db, forms_of(person)))
+        result.attendance_hits = asyncio.run(_tables_containing(attendance_db, forms_of(person)))
+        placeholder = {"placeholder": f"titular-removido-{member_id}@dados-removidos.invalid"}
+        result.placeholder_hits = asyncio.run(_tables_containing(attendance_db, placeholder))
         result.churn_applied = set(
             asyncio.run(
                 _scalar(churn_db, "SELECT array_agg(DISTINCT event_type) FROM processed_events")
@@ -254,6 +259,13 @@ def test_every_event_and_work_message_of_the_run_is_free_of_personal_data(run: R
 def test_churn_keeps_nothing_personal_and_applied_the_erasure(run: Run):
     assert run.churn_hits == {}
     assert run.churn_applied >= EVENT_TYPES
+
+
+def test_after_the_erasure_no_table_of_attendance_holds_the_members_data(run: Run):
+    """Members, visits, the outbox, import jobs and their rejected rows, report jobs and
+    reports: the values are nowhere (the run's only member is the erased one)."""
+    assert run.placeholder_hits == {"placeholder": ["alunos"]}, "the search finds what is stored"
+    assert run.attendance_hits == {}
 
 
 def test_no_log_line_of_any_process_names_the_member(run: Run):
