@@ -5,8 +5,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from frequenta_gateway.body_limits import install_body_limits
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
+from frequenta_gateway.rate_limits import RateLimiter
 from frequenta_gateway.routes import (
     attendance,
     batches,
@@ -68,6 +70,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             yield
         finally:
             await backends.close(grace=settings.shutdown_grace_seconds)
+            if app.state.rate_limiter is not None:
+                await app.state.rate_limiter.close()
 
     app = FastAPI(
         title="Frequenta API",
@@ -78,7 +82,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limiter = RateLimiter.of(settings) if settings.rate_limits_enabled else None
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
+    install_body_limits(app, settings)
     for module in (members, visits, batches, attendance, churn, model, reports, plans, health):
         app.include_router(module.router)
     return app

@@ -5,6 +5,7 @@ them) are made the same way."""
 
 import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -68,6 +69,9 @@ class Stack:
     churn_database_url: str
     rabbitmq_url: str
     broker_namespace: str
+    # Attendance's gRPC address and the internal token every process of the stack uses.
+    attendance_address: str
+    internal_token: str
 
 
 @contextmanager
@@ -81,7 +85,8 @@ def launch_stack(
 ) -> Iterator[Stack]:
     """Every process of the Procfile, over fresh databases on ``server_url`` (dropped
     afterwards) and a broker namespace of their own; ``settings`` adds FREQUENTA_* variables
-    (``relay_poll_interval_seconds="0.2"``)."""
+    (``relay_poll_interval_seconds="0.2"``). The stack runs with the internal gRPC token
+    check on (a token of its own) and Redis keys under a prefix of its own."""
     suffix = uuid.uuid4().hex[:8]
     attendance_db = make_url(server_url).set(database=f"frequenta_e2e_{suffix}")
     churn_db = make_url(server_url).set(database=f"frequenta_e2e_churn_{suffix}")
@@ -98,6 +103,11 @@ def launch_stack(
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
         FREQUENTA_RABBITMQ_URL=rabbitmq_url,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
+        FREQUENTA_REDIS_KEY_PREFIX=f"frequenta-e2e-{suffix}",
+        FREQUENTA_INTERNAL_TOKEN=secrets.token_hex(16),
+        # Every test calls from 127.0.0.1 without a login, i.e. as one client: writes are not
+        # limited unless a test asks (rate limits are tested in tests/integration/gateway).
+        FREQUENTA_RATE_LIMIT_WRITES="1000000/minute",
         **{f"FREQUENTA_{name.upper()}": value for name, value in settings.items()},
     )
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
@@ -112,7 +122,15 @@ def launch_stack(
         launcher.up(timeout=60)
         base_url = f"http://127.0.0.1:{gateway_port}"
         wait_until_ready(base_url)
-        yield Stack(base_url, launcher, *urls, rabbitmq_url, env["FREQUENTA_BROKER_NAMESPACE"])
+        yield Stack(
+            base_url,
+            launcher,
+            *urls,
+            rabbitmq_url,
+            env["FREQUENTA_BROKER_NAMESPACE"],
+            env["FREQUENTA_ATTENDANCE_ADDRESS"],
+            env["FREQUENTA_INTERNAL_TOKEN"],
+        )
     finally:
         launcher.down()
         report_logs(request, launcher)

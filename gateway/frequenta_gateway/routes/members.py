@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.routes import MemberIdPath
 from frequenta_gateway.schemas.common import INT32_MAX, INT64_MAX
 from frequenta_gateway.schemas.errors import error_responses
@@ -19,7 +20,7 @@ from frequenta_gateway.schemas.members import (
     StatusFilter,
 )
 
-router = APIRouter(tags=["alunos"])
+router = APIRouter(tags=["alunos"], dependencies=[WRITES])  # writes are rate-limited
 
 
 @router.post(
