@@ -2,9 +2,10 @@
 line and in the gRPC calls it makes; Prometheus metrics at ``GET /metrics``.
 
 - ``X-Request-ID``: taken from the request when it is acceptable (1-128 characters of
-  ``A-Z a-z 0-9 . _ : @ / + = -``), made otherwise (32 hex digits); sent back on every response
-  (asgi-correlation-id), bound in :mod:`frequenta_kit.request_ids` for the logs and the gRPC
-  metadata (``x-request-id``, :mod:`frequenta_kit.grpc_channels`).
+  ``A-Z a-z 0-9 . _ : / + = -``; no ``@``: an e-mail is personal data), made otherwise (32 hex
+  digits); sent back on every response (asgi-correlation-id), bound in
+  :mod:`frequenta_kit.request_ids` for the logs and the gRPC metadata (``x-request-id``,
+  :mod:`frequenta_kit.grpc_channels`).
 - ``GET /metrics``: requests by route template, method and status
   (``frequenta_gateway_http_requests_total``), latency histograms
   (``frequenta_gateway_http_request_duration_seconds``), sizes, and the process's gRPC client

@@ -16,8 +16,9 @@ from contextvars import ContextVar
 METADATA_KEY = "x-request-id"
 HEADER = "X-Request-ID"
 
-# What is taken from outside: printable, short, no spaces (safe in headers, logs and metadata).
-_ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+# What is taken from outside: printable, short, no spaces (safe in headers, logs and metadata),
+# and no '@': an e-mail address sent as an id would end up in every log line (LGPD).
+_ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 
 _request_id: ContextVar[str | None] = ContextVar("frequenta_request_id", default=None)
 

@@ -30,5 +30,5 @@ def test_text_lines_end_with_the_request_id():
 def test_acceptable_ids():
     assert request_ids.acceptable("0f1e2d3c4b5a69788796a5b4c3d2e1f0")
     assert request_ids.acceptable("desk-01:0042")
-    for bad in ("", "a b", "x" * 129, "tab\there", 'quote"d'):
+    for bad in ("", "a b", "x" * 129, "tab\there", 'quote"d', "ana@example.com"):
         assert not request_ids.acceptable(bad), bad
