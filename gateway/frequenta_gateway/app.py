@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from frequenta_gateway.body_limits import install_body_limits
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
+from frequenta_gateway.observability import install_observability
 from frequenta_gateway.rate_limits import RateLimiter
 from frequenta_gateway.routes import (
     attendance,
@@ -87,4 +88,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     install_body_limits(app, settings)
     for module in (members, visits, batches, attendance, churn, model, reports, plans, health):
         app.include_router(module.router)
+    install_observability(app)  # X-Request-ID on every request and response; GET /metrics
     return app

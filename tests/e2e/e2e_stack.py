@@ -4,6 +4,7 @@ stack (conftest.py) and the stacks a test needs for itself (e.g. to restart Post
 them) are made the same way."""
 
 import asyncio
+import json
 import os
 import secrets
 import socket
@@ -13,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ import pytest
 from sqlalchemy import make_url
 
 from frequenta_kit.database import drop_database
+from frequenta_kit.metrics import DEFAULT_METRICS_PORTS
 from frequenta_ops.launcher import Launcher
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +74,8 @@ class Stack:
     # Attendance's gRPC address and the internal token every process of the stack uses.
     attendance_address: str
     internal_token: str
+    # Process kind -> the port its Prometheus metrics are served on (the gateway: /metrics).
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
 
 @contextmanager
@@ -91,6 +95,9 @@ def launch_stack(
     attendance_db = make_url(server_url).set(database=f"frequenta_e2e_{suffix}")
     churn_db = make_url(server_url).set(database=f"frequenta_e2e_churn_{suffix}")
     attendance_port, churn_port, gateway_port = free_port(), free_port(), free_port()
+    # Each process kind's metrics on a free port of its own (the defaults may be taken), and
+    # JSON log lines (tests look for request ids in them).
+    metrics_ports = {kind: free_port() for kind in DEFAULT_METRICS_PORTS}
     urls = [url.render_as_string(hide_password=False) for url in (attendance_db, churn_db)]
     env = dict(
         os.environ,
@@ -103,6 +110,8 @@ def launch_stack(
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
         FREQUENTA_RABBITMQ_URL=rabbitmq_url,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
+        FREQUENTA_METRICS_PORTS=json.dumps(metrics_ports),
+        FREQUENTA_LOG_JSON="true",
         FREQUENTA_REDIS_KEY_PREFIX=f"frequenta-e2e-{suffix}",
         FREQUENTA_INTERNAL_TOKEN=secrets.token_hex(16),
         # Every test calls from 127.0.0.1 without a login, i.e. as one client: writes are not
@@ -130,6 +139,7 @@ def launch_stack(
             env["FREQUENTA_BROKER_NAMESPACE"],
             env["FREQUENTA_ATTENDANCE_ADDRESS"],
             env["FREQUENTA_INTERNAL_TOKEN"],
+            metrics_ports,
         )
     finally:
         launcher.down()
