@@ -18,13 +18,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def snapshot(groups: Mapping[str, list[int]]) -> dict[str, float]:
-    """CPU seconds so far of each group of processes."""
-    return {name: sum(cpu_seconds(pid) for pid in pids) for name, pids in groups.items()}
+def snapshot(groups: Mapping[str, list[int]]) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of each process, by group."""
+    return {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
 
 
-def spent(before: Mapping[str, float], after: Mapping[str, float]) -> dict[str, float]:
-    return {name: max(after.get(name, 0.0) - before[name], 0.0) for name in before}
+def spent(
+    before: Mapping[str, Mapping[int, float]], after: Mapping[str, Mapping[int, float]]
+) -> dict[str, float]:
+    """CPU seconds each group used between the snapshots: processes started in between count
+    from zero; those gone by ``after`` (a PostgreSQL backend of a connection closed) are lost."""
+    return {
+        name: sum(
+            max(seconds - before.get(name, {}).get(pid, 0.0), 0.0)
+            for pid, seconds in after.get(name, {}).items()
+        )
+        for name in before
+    }
+
+
+def _total(groups: Mapping[str, list[int]]) -> float:
+    return sum(sum(cpu_seconds(pid) for pid in pids) for pids in groups.values())
 
 
 def settle(
@@ -39,8 +53,9 @@ def settle(
     they are still busy after ``within`` seconds."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        before = sum(snapshot(groups()).values())
+        watched = groups()
+        before = _total(watched)
         time.sleep(window)
-        if sum(snapshot(groups()).values()) - before < idle_share * window:
+        if _total(watched) - before < idle_share * window:
             return True
     return False

@@ -9,6 +9,12 @@ from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parent / "wrk"
 MARK = "WRK_JSON "
+HINTS = {
+    401: " (no token, or a token the gateway refuses)",
+    403: " (the bench's admin token lacks a role)",
+    409: " (a conflict: check-ins overlapping visits already stored?)",
+    429: " (rate limited: raise the stack's limit with --stack-env FREQUENTA_...=...)",
+}
 
 
 class WrkMissing(RuntimeError):
@@ -55,7 +61,7 @@ class Figures:
         check-in; another success than ``expected``; nothing answered), in words; empty when
         none. 5xx and timeouts are the stack's answers under load, reported, not errors."""
         problems = [
-            f"{n} x HTTP {status}"
+            f"{n} x HTTP {status}{HINTS.get(status, '')}"
             for status, n in sorted(self.statuses.items())
             if status != expected and status < 500
         ]
