@@ -2,7 +2,8 @@
 against the gateway for POST /aluno/checkin, GET /aluno/{id}/frequencia and
 GET /aluno/{id}/risco-churn, cached and uncached, and, in the same run, the machine's ceilings
 (bench/http_ceilings.py: a constant, one gRPC call, one Redis GET, served like the gateway).
-One table: requests/s, p50, p99, the answers' statuses, and the goals:
+One table: requests/s, p50, p99, CPU per request of each part of the stack, the answers'
+statuses, and the goals:
 
 - check-in rps >= 1/2 of the one-gRPC-call ceiling, with p99 <= 50 ms;
 - cached GET rps >= 80% of the one-Redis-GET ceiling.
