@@ -72,25 +72,29 @@ def _backends(request: Request) -> Backends:
     return request.app.state.backends
 
 
-def get_attendance(request: Request) -> attendance_pb2_grpc.AttendanceServiceStub:
+# The dependencies below are `async def` although they await nothing: FastAPI runs a plain
+# `def` dependency in its thread pool, a thread hop per dependency per request (a fifth of the
+# gateway's CPU per check-in, docs/http-load.md); tests/unit/gateway/test_dependencies.py keeps
+# every route's dependencies async.
+async def get_attendance(request: Request) -> attendance_pb2_grpc.AttendanceServiceStub:
     return _backends(request).attendance
 
 
-def get_churn(request: Request) -> churn_pb2_grpc.ChurnServiceStub:
+async def get_churn(request: Request) -> churn_pb2_grpc.ChurnServiceStub:
     return _backends(request).churn
 
 
-def get_health_targets(request: Request) -> dict[str, HealthTarget]:
+async def get_health_targets(request: Request) -> dict[str, HealthTarget]:
     return _backends(request).health
 
 
-def get_deadline(request: Request) -> float:
+async def get_deadline(request: Request) -> float:
     """Seconds allowed to every gRPC call (passed as ``timeout=``)."""
     settings: GatewaySettings = request.app.state.settings
     return settings.grpc_deadline_seconds
 
 
-def get_settings(request: Request) -> GatewaySettings:
+async def get_settings(request: Request) -> GatewaySettings:
     return request.app.state.settings
 
 
