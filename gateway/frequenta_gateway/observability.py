@@ -20,6 +20,8 @@ from collections.abc import Callable
 from asgi_correlation_id import CorrelationIdMiddleware
 from asgi_correlation_id.context import correlation_id
 from fastapi import FastAPI
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator, metrics
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -68,7 +70,14 @@ def install_metrics(app: FastAPI) -> None:
     series = _http_metrics()
     if series is not None:
         instrumentator.add(series)
-    instrumentator.instrument(app).expose(app, endpoint=METRICS_PATH, include_in_schema=False)
+    instrumentator.instrument(app)
+    app.add_api_route(METRICS_PATH, _metrics_text, methods=["GET"], include_in_schema=False)
+
+
+async def _metrics_text() -> Response:
+    """The Prometheus text of the process's registry (async: no thread hop, unlike the
+    instrumentator's own ``expose``; tests/unit/gateway/test_dependencies.py)."""
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 def install_observability(app: FastAPI) -> None:
