@@ -8,6 +8,11 @@ of work, so they commit (or roll back) with the change that caused them. The rel
         uow.outbox.add_work("bulk-checkins", body, message_id)   # a job for a work queue
         await uow.commit()
 
+The repository also remembers which members the events of its transaction are about (and
+whether one was a cancellation): the unit of work bumps their cache versions once it committed
+(frequenta_kit.cache_versions, docs/cache.md). Every change of a member writes an event, so no
+change is left out of the cache's invalidation.
+
 Events of one member must be added while holding that member's row lock (every use case that
 changes a member takes it first): their outbox ids then follow their commit order, which is the
 order the relay publishes them in.
@@ -23,6 +28,7 @@ from sqlalchemy import func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frequenta.events.v1 import events_pb2 as ev
+from frequenta_attendance.events import MEMBERSHIP_CANCELLED
 from frequenta_attendance.models import OutboxMessage
 
 # Values of outbox.exchange: the relay maps them to the namespaced exchanges of the Topology.
@@ -62,11 +68,20 @@ def _event_values(envelope: ev.EventEnvelope) -> dict[str, Any]:
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Members the events of this transaction are about, and whether one left (the at-risk
+        # list changes with a cancellation).
+        self.changed_members: set[int] = set()
+        self.cancellation = False
+
+    def _note(self, envelope: ev.EventEnvelope) -> None:
+        self.changed_members.add(envelope.member_id)
+        self.cancellation |= envelope.event_type == MEMBERSHIP_CANCELLED
 
     def add(self, envelope: ev.EventEnvelope) -> OutboxMessage:
         """Publish ``envelope`` on the events exchange, its type as routing key."""
         row = OutboxMessage(**_event_values(envelope))
         self._session.add(row)
+        self._note(envelope)
         return row
 
     async def add_many(self, envelopes: Sequence[ev.EventEnvelope]) -> None:
@@ -76,6 +91,8 @@ class OutboxRepository:
             await self._session.execute(
                 insert(OutboxMessage), [_event_values(envelope) for envelope in envelopes]
             )
+            for envelope in envelopes:
+                self._note(envelope)
 
     def add_work(
         self,

@@ -11,17 +11,22 @@ case writes, its state changes and the outbox rows reporting them (``uow.outbox`
 through the same session, hence one transaction: an event is stored if and only if its change is.
 
 A database that cannot be reached surfaces as the domain error Unavailable (frequenta_kit.uow).
+
+Right after a commit, the members its events are about get their cache versions bumped (and the
+at-risk list's with a cancellation), so the gateway's cached answers about them become
+unreachable (docs/cache.md). A unit of work built without ``versions`` bumps nothing.
 """
 
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_attendance.import_repository import ImportRepository
 from frequenta_attendance.outbox import OutboxRepository
 from frequenta_attendance.reports.repository import ReportRepository
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.uow import SessionUnitOfWork
 
 
@@ -47,6 +52,24 @@ class UnitOfWork(Protocol):
 
 class SqlAlchemyUnitOfWork(SessionUnitOfWork):
     database_label = "attendance"
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        versions: CacheVersions | None = None,
+    ) -> None:
+        super().__init__(session_factory)
+        self._versions = versions
+
+    async def commit(self) -> None:
+        outbox = self.outbox
+        try:
+            await super().commit()
+        finally:  # even when the commit's outcome is unknown: an extra bump costs one miss
+            changed, outbox.changed_members = outbox.changed_members, set()
+            cancellation, outbox.cancellation = outbox.cancellation, False
+            if self._versions is not None and changed:
+                await self._versions.bump_members(changed, risk_list=cancellation)
 
     def _bind(self, session: AsyncSession) -> None:
         self.plans = PlanRepository(session)

@@ -1,15 +1,21 @@
-"""Unit of work over churn's database: one transaction around a use case (frequenta_kit.uow)."""
+"""Unit of work over churn's database: one transaction around a use case (frequenta_kit.uow).
+
+Right after a commit that merged projection rows, the members merged get their cache versions
+bumped (and the at-risk list's with a cancellation): risk is computed from the projection, which
+lags attendance, so an answer cached before the projection caught up must become unreachable
+when it does (docs/cache.md). Built without ``versions``, it bumps nothing."""
 
 import uuid
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_churn.models import RetrainingJob
 from frequenta_churn.projection.repository import ProjectionRepository
 from frequenta_churn.registry.store import ModelStore
 from frequenta_churn.serving.store import RiskStore
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.uow import SessionUnitOfWork
 
 
@@ -44,6 +50,24 @@ class UnitOfWork(Protocol):
 
 class SqlAlchemyUnitOfWork(SessionUnitOfWork):
     database_label = "churn"
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        versions: CacheVersions | None = None,
+    ) -> None:
+        super().__init__(session_factory)
+        self._versions = versions
+
+    async def commit(self) -> None:
+        projection = self.projection
+        try:
+            await super().commit()
+        finally:  # even when the commit's outcome is unknown: an extra bump costs one miss
+            changed, projection.changed_members = projection.changed_members, set()
+            cancellation, projection.cancellation = projection.cancellation, False
+            if self._versions is not None and changed:
+                await self._versions.bump_members(changed, risk_list=cancellation)
 
     def _bind(self, session: AsyncSession) -> None:
         self.retraining_jobs = RetrainingJobs(session)

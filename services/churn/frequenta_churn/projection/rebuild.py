@@ -29,6 +29,7 @@ from frequenta_churn.projection.handlers import RebuildCounts, rebuild
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork
 from frequenta_kit.broker import connect, event_queue
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,13 @@ async def run_rebuild(settings: ChurnSettings) -> RebuildCounts:
     engine = create_engine(settings.churn_database_url, pool_size=2)
     try:
         session_factory = create_session_factory(engine)
-        async with grpc.aio.insecure_channel(settings.attendance_address) as channel:
+        async with (
+            CacheVersions.open(settings) as versions,
+            grpc.aio.insecure_channel(settings.attendance_address) as channel,
+        ):
             stub = AttendanceServiceStub(channel)
             counts = await rebuild(
-                uow=lambda: SqlAlchemyUnitOfWork(session_factory),
+                uow=lambda: SqlAlchemyUnitOfWork(session_factory, versions),
                 members=exported_members(stub),
                 visits=exported_visits(stub),
                 batch_size=settings.rebuild_batch_size,
