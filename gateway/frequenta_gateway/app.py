@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from frequenta_gateway.cache import ResponseCache
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
 from frequenta_gateway.routes import (
@@ -64,9 +65,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = Backends.open(settings)
         app.state.backends = backends
+        app.state.cache = ResponseCache.open(settings)
         try:
             yield
         finally:
+            await app.state.cache.close()
             await backends.close(grace=settings.shutdown_grace_seconds)
 
     app = FastAPI(
@@ -78,6 +81,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.cache = ResponseCache.off(settings)  # until the lifespan connects it to Redis
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
     for module in (members, visits, batches, attendance, churn, model, reports, plans, health):
         app.include_router(module.router)
