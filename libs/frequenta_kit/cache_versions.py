@@ -6,12 +6,15 @@ a service. A service bumps them right after it commits a change:
 
     async with CacheVersions.open(settings) as versions:   # one per process
         await versions.bump_members([member_id])            # after a commit changing a member
+        await versions.bump_projected([member_id])          # churn's projection of it changed
         await versions.bump_list()                          # the at-risk list changed
         await versions.bump_model()                         # another model serves
 
 Keys (``<prefix>`` is FREQUENTA_REDIS_KEY_PREFIX):
 
-- ``<prefix>:v:aluno:<id>``: a member's attendance, membership or projection changed;
+- ``<prefix>:v:aluno:<id>``: attendance changed a member (visits, membership);
+- ``<prefix>:v:projecao:<id>``: churn's projection of the member changed (it lags attendance;
+  only risk answers carry it, so the attendance answers survive the projection catching up);
 - ``<prefix>:v:risco``: the at-risk list changed (snapshot rescored, a cancellation);
 - ``<prefix>:v:modelo``: the serving model changed (every member's risk);
 - ``<prefix>:gen``: the generation, in every key: changing it drops the whole cache.
@@ -60,6 +63,9 @@ class VersionKeys:
 
     def member(self, member_id: int) -> str:
         return f"{self.prefix}:v:aluno:{member_id}"
+
+    def projected_member(self, member_id: int) -> str:
+        return f"{self.prefix}:v:projecao:{member_id}"
 
     @property
     def risk_list(self) -> str:
@@ -123,6 +129,13 @@ class CacheVersions:
     async def bump_members(self, member_ids: Iterable[int], *, risk_list: bool = False) -> bool:
         """Bump each member's version (and the list's): one pipelined round trip."""
         keys = [self.keys.member(member_id) for member_id in sorted(set(member_ids))]
+        if risk_list:
+            keys.append(self.keys.risk_list)
+        return await self._increment(keys)
+
+    async def bump_projected(self, member_ids: Iterable[int], *, risk_list: bool = False) -> bool:
+        """Bump the versions of churn's projection of each member (and the list's)."""
+        keys = [self.keys.projected_member(member_id) for member_id in sorted(set(member_ids))]
         if risk_list:
             keys.append(self.keys.risk_list)
         return await self._increment(keys)

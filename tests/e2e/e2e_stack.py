@@ -17,12 +17,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import make_url
 
 from frequenta_kit.database import drop_database
 from frequenta_ops.launcher import Launcher
 
 ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/0"  # FREQUENTA_REDIS_URL's default
 SERVER_URL = os.environ.get(
     "FREQUENTA_E2E_SERVER_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
@@ -68,6 +70,8 @@ class Stack:
     churn_database_url: str
     rabbitmq_url: str
     broker_namespace: str
+    redis_key_prefix: str
+    attendance_address: str  # host:port of attendance's gRPC (turnstiles call it directly)
 
 
 @contextmanager
@@ -98,6 +102,9 @@ def launch_stack(
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
         FREQUENTA_RABBITMQ_URL=rabbitmq_url,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
+        # Keys of the stack's own in Redis (cache entries, versions), and room for a slow machine.
+        FREQUENTA_REDIS_KEY_PREFIX=f"frequenta-e2e-{suffix}",
+        FREQUENTA_CACHE_TIMEOUT_SECONDS="0.5",
         **{f"FREQUENTA_{name.upper()}": value for name, value in settings.items()},
     )
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
@@ -112,9 +119,30 @@ def launch_stack(
         launcher.up(timeout=60)
         base_url = f"http://127.0.0.1:{gateway_port}"
         wait_until_ready(base_url)
-        yield Stack(base_url, launcher, *urls, rabbitmq_url, env["FREQUENTA_BROKER_NAMESPACE"])
+        yield Stack(
+            base_url,
+            launcher,
+            *urls,
+            rabbitmq_url,
+            env["FREQUENTA_BROKER_NAMESPACE"],
+            env["FREQUENTA_REDIS_KEY_PREFIX"],
+            env["FREQUENTA_ATTENDANCE_ADDRESS"],
+        )
     finally:
         launcher.down()
         report_logs(request, launcher)
         for url in urls:
             asyncio.run(drop_database(url))
+        forget_keys(env.get("FREQUENTA_REDIS_URL", REDIS_URL), env["FREQUENTA_REDIS_KEY_PREFIX"])
+
+
+def forget_keys(redis_url: str, prefix: str) -> None:
+    """Delete the stack's keys from Redis (its version counters have no TTL); best effort."""
+    try:
+        client = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=1)
+        with client:
+            keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+    except (redis.RedisError, OSError):
+        pass

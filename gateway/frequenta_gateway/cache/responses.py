@@ -123,8 +123,9 @@ class ResponseCache:
         return await self._answer(FREQUENCIA, keys, str(member_id), params, answer)
 
     async def churn_risk(self, member_id: int, answer: Answer) -> Response:
-        """GET /aluno/{id}/risco-churn: the member's version and the serving model's."""
-        keys = [self._keys.member(member_id), self._keys.model] if self.store else []
+        """GET /aluno/{id}/risco-churn: the member's versions (attendance's and churn's
+        projection's) and the serving model's."""
+        keys = self._risk_keys(member_id) if self.store else []
         return await self._answer(RISCO, keys, str(member_id), {}, answer)
 
     async def at_risk(self, answer: Answer, **params: Any) -> Response:
@@ -133,6 +134,10 @@ class ResponseCache:
         return await self._answer(LISTA, keys, "todos", params, answer)
 
     # -- cache-aside ---------------------------------------------------------------------------
+
+    def _risk_keys(self, member_id: int) -> list[str]:
+        keys = self._keys
+        return [keys.member(member_id), keys.projected_member(member_id), keys.model]
 
     @property
     def _keys(self) -> VersionKeys:

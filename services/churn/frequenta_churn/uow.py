@@ -1,9 +1,9 @@
 """Unit of work over churn's database: one transaction around a use case (frequenta_kit.uow).
 
-Right after a commit that merged projection rows, the members merged get their cache versions
-bumped (and the at-risk list's with a cancellation): risk is computed from the projection, which
-lags attendance, so an answer cached before the projection caught up must become unreachable
-when it does (docs/cache.md). Built without ``versions``, it bumps nothing."""
+Right after a commit that merged projection rows, the members merged get their projection's
+cache versions bumped (and the at-risk list's with a cancellation): risk is computed from the
+projection, which lags attendance, so an answer cached before the projection caught up must
+become unreachable when it does (docs/cache.md). Built without ``versions``, it bumps nothing."""
 
 import uuid
 from types import TracebackType
@@ -67,7 +67,7 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
             changed, projection.changed_members = projection.changed_members, set()
             cancellation, projection.cancellation = projection.cancellation, False
             if self._versions is not None and changed:
-                await self._versions.bump_members(changed, risk_list=cancellation)
+                await self._versions.bump_projected(changed, risk_list=cancellation)
 
     def _bind(self, session: AsyncSession) -> None:
         self.retraining_jobs = RetrainingJobs(session)

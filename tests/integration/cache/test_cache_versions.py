@@ -77,6 +77,8 @@ async def test_the_model_and_the_list_versions_reach_the_risk_answers(prefix, ve
         assert await states() == ("hit", "hit", "hit")
         await versions.bump_list()  # a snapshot rescored, a cancellation
         assert await states() == ("hit", "hit", "miss")
+        await versions.bump_projected([5])  # churn's projection caught up with the member
+        assert await states() == ("hit", "miss", "hit")
         await versions.bump_model()  # another model serves: every risk and the list
         assert await states() == ("hit", "miss", "miss")
         await versions.bump_members([5], risk_list=True)  # e.g. the member cancelled

@@ -46,7 +46,7 @@ async def test_each_applied_event_bumps_its_member(shared_churn_database, versio
         return SqlAlchemyUnitOfWork(factory, versions)
 
     member = unique_member_id()
-    key = versions.keys.member(member)
+    key = versions.keys.projected_member(member)
     visit = check_in(member, member + 1, ago(days=2))
     assert await apply_event(uow=uow(), body=registered(member, ago(days=90)).SerializeToString())
     assert await version(key) == 1
@@ -70,6 +70,6 @@ async def test_a_rebuild_batch_bumps_every_member_it_merged(shared_churn_databas
         )
         await uow.commit()
     assert (
-        await version(versions.keys.member(first)),
-        await version(versions.keys.member(second)),
+        await version(versions.keys.projected_member(first)),
+        await version(versions.keys.projected_member(second)),
     ) == (1, 1)
