@@ -1,8 +1,9 @@
 """The gateway's cache in a stack of its own, with a trained model and a Redis server of its own:
 no stale risk after a check-in through REST, gRPC straight to attendance (a turnstile) or a bulk
 import, even when the answer was cached before churn's projection caught up; a cancellation is
-in the next risk read and soon out of the cached at-risk list; and with Redis stopped every
-cached route still answers 200, uncached (the last test of the module)."""
+in the next risk read and soon out of the cached at-risk list, a promoted model in the next
+risk and list reads; and with Redis stopped every cached route still answers 200, uncached
+(the last test of the module)."""
 
 import time
 import uuid
@@ -186,6 +187,29 @@ def test_a_cancellation_is_in_the_next_risk_read_and_soon_out_of_the_list(cached
         return member_id not in {i["aluno_id"] for i in items}
 
     poll(gone, 30, "the cancelled member out of the cached list")
+
+
+def test_a_promoted_model_is_in_the_next_risk_and_list_reads(cached):
+    api, member = cached.api, cached.take()
+    serving = read_twice(api, f"/aluno/{member['id']}/risco-churn")["versao_modelo"]
+    assert read_twice(api, "/alunos/risco", tamanho=5)["versao_modelo"] == serving
+    queued = api.post("/modelo/retreino", json={"promover_se_melhor": False})
+    assert queued.status_code == 202, queued.text
+    location = queued.headers["location"]
+    job = poll(
+        lambda: (j := api.get(location).json())["estado"] in {"concluido", "falhou"} and j,
+        120,
+        "the second retraining job",
+    )
+    assert job["estado"] == "concluido" and job["versao_modelo"] != serving, job
+    promoted = api.post(f"/modelo/versoes/{job['versao_modelo']}/promover", json={"forcar": True})
+    assert promoted.status_code == 200, promoted.text
+    risk = api.get(f"/aluno/{member['id']}/risco-churn").json()
+    assert risk["versao_modelo"] == job["versao_modelo"]
+    assert (
+        api.get("/alunos/risco", params={"tamanho": 5}).json()["versao_modelo"]
+        == (job["versao_modelo"])
+    )
 
 
 def test_with_redis_stopped_every_cached_route_answers_uncached(cached):

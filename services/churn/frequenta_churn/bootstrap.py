@@ -108,15 +108,13 @@ class ChurnServer:
 
 def bump_on_changes(holder: ModelHolder, versions: CacheVersions | None) -> OnSnapshot:
     """Bump the cache versions after this process swaps its model (every member's risk and the
-    list change) and after it rescored the at-risk list's snapshot; the latter is returned, to
-    be called with each new snapshot (docs/cache.md)."""
-    bumps: set[asyncio.Task[bool]] = set()
+    list change; awaited before a promotion or rollback answers) and after it rescored the
+    at-risk list's snapshot; the latter is returned, to be called with each new snapshot
+    (docs/cache.md)."""
 
-    def model_swapped(model: object) -> None:
+    async def model_swapped(model: object) -> None:
         if versions is not None:
-            task = asyncio.get_running_loop().create_task(versions.bump_model())
-            bumps.add(task)
-            task.add_done_callback(bumps.discard)
+            await versions.bump_model()
 
     async def snapshot_scored(snapshot: object) -> None:
         if versions is not None:
