@@ -22,8 +22,9 @@ Keys (``<prefix>`` is FREQUENTA_REDIS_KEY_PREFIX):
 A bump never raises and never fails the request that caused it: a short socket timeout, and a
 Redis failure is logged and counted. Since a lost bump would leave an old answer reachable, the
 process then owes a generation bump and pays it as soon as Redis answers again (retried in the
-background); it owes one from its start too, for whatever its predecessor committed and could
-not bump before it stopped.
+background; meanwhile its other bumps are skipped, the generation bump covering them); it owes
+one from its start too, for whatever its predecessor committed and could not bump before it
+stopped.
 """
 
 import asyncio
@@ -44,7 +45,8 @@ log = logging.getLogger(__name__)
 
 BUMPS = Counter(
     "frequenta_cache_version_bumps_total",
-    "Cache version bumps after commits, by result (ok, failed).",
+    "Cache version bumps after commits, by result: ok, failed (now owed), owed (skipped: a "
+    "generation bump is owed and will cover it).",
     ["result"],
 )
 # Errors a Redis call can end with: the server away, slow (socket timeout), or refusing.
@@ -151,13 +153,15 @@ class CacheVersions:
         return await self._increment([self.keys.generation])
 
     async def _increment(self, keys: list[str]) -> bool:
-        """INCR every key in one pipeline, with the owed generation bump if any. False (logged,
-        counted, and owed) if Redis failed."""
+        """INCR every key in one pipeline. False (logged, counted, and owed) if Redis failed.
+
+        While a generation bump is owed, nothing is sent: that bump, made after this commit,
+        covers it, and a hung Redis then costs a write no timeout at all."""
         if not keys or self._client is None:
             return True
-        failures, paying = self._failures, self._owed
-        if paying:
-            keys = [*keys, self.keys.generation]
+        if self._owed:
+            BUMPS.labels("owed").inc()
+            return False
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for key in keys:
@@ -169,8 +173,6 @@ class CacheVersions:
             self._owe("a bump failed")
             return False
         BUMPS.labels("ok").inc()
-        if paying and self._failures == failures:
-            self._owed = False
         return True
 
     def _owe(self, why: str) -> None:

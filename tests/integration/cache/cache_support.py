@@ -3,6 +3,7 @@ cache on a given Redis, and answers that count how often they were computed."""
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -64,6 +65,15 @@ class OwnRedis:
             except OSError:
                 assert time.monotonic() < deadline, "redis-server did not start"
                 time.sleep(0.05)
+
+    def pause(self) -> None:
+        """Freeze it (SIGSTOP): connections stay open, nothing answers."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         """Kill it (no shutdown save)."""

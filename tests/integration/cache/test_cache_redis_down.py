@@ -7,6 +7,7 @@ import asyncio
 import json
 
 from cache_support import Counting, free_port, open_cache
+from prometheus_client import REGISTRY
 
 from frequenta_kit.cache_versions import CacheVersions, redis_client
 
@@ -133,3 +134,32 @@ async def test_a_service_owes_a_generation_from_its_start(prefix, client):
 
 async def _paid(versions: CacheVersions) -> bool:
     return not versions.owes_generation
+
+
+def bumps(result: str) -> float:
+    return REGISTRY.get_sample_value("frequenta_cache_version_bumps_total", {"result": result}) or 0
+
+
+async def test_a_hung_redis_costs_a_timeout_then_is_left_alone(own_redis, prefix):
+    """Redis frozen: the gateway's call and the service's bump time out once; then the breaker
+    bypasses Redis and the service skips its bumps (its owed generation bump covers them),
+    until Redis answers again."""
+    cache = open_cache(own_redis.url, prefix, cache_timeout_seconds=0.2, cache_breaker_seconds=60)
+    versions = CacheVersions(redis_client(own_redis.url, 0.2), prefix, retry_seconds=0.1)
+    answer = Counting()
+    try:
+        await cache.attendance(6, answer)
+        own_redis.pause()
+        try:
+            states = [(await cache.attendance(6, answer)).headers["x-cache"] for _ in range(3)]
+            assert states == ["error", "bypass", "bypass"] and answer.calls == 4
+            assert not await versions.bump_members([6])  # timed out: a generation is owed
+            skipped = bumps("owed")
+            assert not await versions.bump_members([6])  # not even tried
+            assert bumps("owed") == skipped + 1
+        finally:
+            own_redis.resume()
+        await poll(lambda: _paid(versions), within=10, what="the owed generation bump")
+    finally:
+        await versions.close()
+        await cache.close()
