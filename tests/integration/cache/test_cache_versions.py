@@ -9,7 +9,7 @@ import pytest
 from cache_support import REDIS_URL, Counting, open_cache
 from prometheus_client import REGISTRY
 
-from frequenta_gateway.cache.responses import FREQUENCIA, LISTA, RISCO
+from frequenta_gateway.cache.policy import FREQUENCIA, LISTA, RISCO
 
 
 def body(response) -> dict:
