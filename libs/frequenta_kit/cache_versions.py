@@ -5,7 +5,9 @@ The gateway puts these counters in the key of every cached answer and reads them
 a service. A service bumps them right after it commits a change:
 
     async with CacheVersions.open(settings) as versions:   # one per process
-        await versions.bump_members([member_id])            # after a commit changing a member
+        marked = await versions.mark_members([member_id])   # just before the commit
+        ...                                                 # commit
+        await versions.bump_members([member_id], marked=marked)  # right after it
         await versions.bump_projected([member_id])          # churn's projection of it changed
         await versions.bump_list()                          # the at-risk list changed
         await versions.bump_model()                         # another model serves
@@ -17,7 +19,10 @@ Keys (``<prefix>`` is FREQUENTA_REDIS_KEY_PREFIX):
   only risk answers carry it, so the attendance answers survive the projection catching up);
 - ``<prefix>:v:risco``: the at-risk list changed (snapshot rescored, a cancellation);
 - ``<prefix>:v:modelo``: the serving model changed (every member's risk);
-- ``<prefix>:gen``: the generation, in every key: changing it drops the whole cache.
+- ``<prefix>:gen``: the generation, in every key: changing it drops the whole cache;
+- ``<prefix>:w:aluno:<id>``, ``<prefix>:w:projecao:<id>``: write marks, set from just before a
+  commit until its bump: the gateway neither serves nor stores the member's answers meanwhile,
+  which closes the window between a commit and its bump.
 
 A bump never raises and never fails the request that caused it: a short socket timeout, and a
 Redis failure is logged and counted. Since a lost bump would leave an old answer reachable, the
@@ -49,6 +54,16 @@ BUMPS = Counter(
     "generation bump is owed and will cover it).",
     ["result"],
 )
+# How long a write mark (mark_members) lasts at most: a writer that dies does not keep its
+# members out of the cache for longer. A transaction longer than this loses the mark's cover.
+WRITE_MARK_MS = 10_000
+# Lifts one writer's marks: a mark counts the writers in flight; gone at zero (or if expired).
+_UNMARK = """
+for _, key in ipairs(KEYS) do
+  if redis.call('DECR', key) <= 0 then redis.call('DEL', key) end
+end
+return 0
+"""
 # Errors a Redis call can end with: the server away, slow (socket timeout), or refusing.
 REDIS_ERRORS = (redis.RedisError, OSError, asyncio.TimeoutError)
 
@@ -68,6 +83,14 @@ class VersionKeys:
 
     def projected_member(self, member_id: int) -> str:
         return f"{self.prefix}:v:projecao:{member_id}"
+
+    def writing(self, member_id: int) -> str:
+        """Set while attendance commits a change of the member (see mark_members)."""
+        return f"{self.prefix}:w:aluno:{member_id}"
+
+    def projecting(self, member_id: int) -> str:
+        """Set while churn's projection commits a change of the member."""
+        return f"{self.prefix}:w:projecao:{member_id}"
 
     @property
     def risk_list(self) -> str:
@@ -128,19 +151,39 @@ class CacheVersions:
         if self._client is not None:
             await self._client.aclose()
 
-    async def bump_members(self, member_ids: Iterable[int], *, risk_list: bool = False) -> bool:
-        """Bump each member's version (and the list's): one pipelined round trip."""
-        keys = [self.keys.member(member_id) for member_id in sorted(set(member_ids))]
-        if risk_list:
-            keys.append(self.keys.risk_list)
-        return await self._increment(keys)
+    async def mark_members(self, member_ids: Iterable[int]) -> bool:
+        """Before a commit changing these members: the gateway neither serves nor stores their
+        answers until :meth:`bump_members` (``marked=True``) after the commit, or for
+        WRITE_MARK_MS at most. True if marked."""
+        return await self._mark([self.keys.writing(m) for m in sorted(set(member_ids))])
 
-    async def bump_projected(self, member_ids: Iterable[int], *, risk_list: bool = False) -> bool:
-        """Bump the versions of churn's projection of each member (and the list's)."""
-        keys = [self.keys.projected_member(member_id) for member_id in sorted(set(member_ids))]
+    async def mark_projected(self, member_ids: Iterable[int]) -> bool:
+        """:meth:`mark_members` for churn's projection of the members."""
+        return await self._mark([self.keys.projecting(m) for m in sorted(set(member_ids))])
+
+    async def bump_members(
+        self, member_ids: Iterable[int], *, risk_list: bool = False, marked: bool = False
+    ) -> bool:
+        """Bump each member's version (and the list's), and lift the marks of
+        :meth:`mark_members` if ``marked``: one pipelined round trip."""
+        ids = sorted(set(member_ids))
+        keys = [self.keys.member(member_id) for member_id in ids]
         if risk_list:
             keys.append(self.keys.risk_list)
-        return await self._increment(keys)
+        marks = [self.keys.writing(member_id) for member_id in ids] if marked else []
+        return await self._increment(keys, unmark=marks)
+
+    async def bump_projected(
+        self, member_ids: Iterable[int], *, risk_list: bool = False, marked: bool = False
+    ) -> bool:
+        """Bump the versions of churn's projection of each member (and the list's), lifting
+        the marks of :meth:`mark_projected` if ``marked``."""
+        ids = sorted(set(member_ids))
+        keys = [self.keys.projected_member(member_id) for member_id in ids]
+        if risk_list:
+            keys.append(self.keys.risk_list)
+        marks = [self.keys.projecting(member_id) for member_id in ids] if marked else []
+        return await self._increment(keys, unmark=marks)
 
     async def bump_list(self) -> bool:
         return await self._increment([self.keys.risk_list])
@@ -152,8 +195,25 @@ class CacheVersions:
     async def bump_generation(self) -> bool:
         return await self._increment([self.keys.generation])
 
-    async def _increment(self, keys: list[str]) -> bool:
-        """INCR every key in one pipeline. False (logged, counted, and owed) if Redis failed.
+    async def _mark(self, marks: list[str]) -> bool:
+        """INCR each write mark (one per writer in flight) with an expiry, in one pipeline."""
+        if not marks or self._client is None or self._owed:
+            return False
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for mark in marks:
+                    pipe.incr(mark)
+                    pipe.pexpire(mark, WRITE_MARK_MS)
+                await pipe.execute()
+        except REDIS_ERRORS as error:
+            log.warning("cache write marks not set: %r", error)
+            self._owe("a mark failed")
+            return False
+        return True
+
+    async def _increment(self, keys: list[str], unmark: list[str] | None = None) -> bool:
+        """INCR every key and lift the ``unmark`` write marks, in one pipeline. False (logged,
+        counted, and owed) if Redis failed.
 
         While a generation bump is owed, nothing is sent: that bump, made after this commit,
         covers it, and a hung Redis then costs a write no timeout at all."""
@@ -166,6 +226,8 @@ class CacheVersions:
             async with self._client.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.incr(key)
+                if unmark:
+                    pipe.eval(_UNMARK, len(unmark), *unmark)
                 await pipe.execute()
         except REDIS_ERRORS as error:
             BUMPS.labels("failed").inc()

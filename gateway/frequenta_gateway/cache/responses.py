@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 CACHE_REQUESTS = Counter(
     "frequenta_cache_requests_total",
     "Answers of the cached routes by route and result: hit, miss (computed and stored), "
-    "error (Redis failed: computed uncached), bypass (cache off or breaker open).",
+    "error (Redis failed: computed uncached), bypass (cache off, breaker open, or a change "
+    "of the member being committed: computed uncached).",
     ["route", "result"],
 )
 Answer = Callable[[], Awaitable[BaseModel]]
@@ -79,13 +80,14 @@ class ResponseCache:
     async def attendance(self, member_id: int, answer: Answer, **params: Any) -> Response:
         """GET /aluno/{id}/frequencia: the member's version."""
         keys = [self._keys.member(member_id)] if self.store else []
-        return await self._answer(FREQUENCIA, keys, str(member_id), params, answer)
+        marks = [self._keys.writing(member_id)] if self.store else []
+        return await self._answer(FREQUENCIA, keys, str(member_id), params, answer, marks)
 
     async def churn_risk(self, member_id: int, answer: Answer) -> Response:
         """GET /aluno/{id}/risco-churn: the member's versions (attendance's and churn's
         projection's) and the serving model's."""
-        keys = self._risk_keys(member_id) if self.store else []
-        return await self._answer(RISCO, keys, str(member_id), {}, answer)
+        keys, marks = self._risk_keys(member_id) if self.store else ([], [])
+        return await self._answer(RISCO, keys, str(member_id), {}, answer, marks)
 
     async def at_risk(self, answer: Answer, **params: Any) -> Response:
         """GET /alunos/risco: the list's version and the serving model's."""
@@ -94,9 +96,10 @@ class ResponseCache:
 
     # -- cache-aside ---------------------------------------------------------------------------
 
-    def _risk_keys(self, member_id: int) -> list[str]:
+    def _risk_keys(self, member_id: int) -> tuple[list[str], list[str]]:
         keys = self._keys
-        return [keys.member(member_id), keys.projected_member(member_id), keys.model]
+        counters = [keys.member(member_id), keys.projected_member(member_id), keys.model]
+        return counters, [keys.writing(member_id), keys.projecting(member_id)]
 
     @property
     def _keys(self) -> VersionKeys:
@@ -110,6 +113,7 @@ class ResponseCache:
         subject: str,
         params: dict[str, Any],
         answer: Answer,
+        marks: list[str] | None = None,
     ) -> Response:
         store = self.store
         if store is None or not self.breaker.allow():
@@ -122,11 +126,13 @@ class ResponseCache:
                 await store.new_generation()
                 self._generation_owed = False
                 log.info("cache back: new generation, answers cached before are unreachable")
-            found = await store.lookup(version_keys, head, tail)
+            found = await store.lookup(version_keys, head, tail, marks)
         except REDIS_ERRORS as error:
             self._failed(error)
             return _respond(route, "error", encode(await answer()))
         self.breaker.succeeded()
+        if found.writing:  # a change is being committed: neither serve nor store
+            return _respond(route, "bypass", encode(await answer()))
         if found.value is not None:
             return _respond(route, "hit", found.value)
         body = await self._flights.run(found.key, lambda: self._fill(route, found.key, answer))

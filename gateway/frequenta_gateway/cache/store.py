@@ -9,13 +9,19 @@ import redis.asyncio as redis
 
 from frequenta_kit.cache_versions import VersionKeys
 
-# KEYS: the version counters; ARGV: the entry key's head and tail. The entry's key is the head,
-# the counters' values (0 when unset) joined by dots, and the tail. Returns the key and the
-# entry (nil on a miss). Reading the versions and the entry in one script makes a hit one round
-# trip. (The entry's key is built in the script: fine on one Redis, not on a Redis Cluster.)
+# KEYS: the version counters, then the write marks; ARGV: the entry key's head and tail, and
+# how many KEYS are counters. The entry's key is the head, the counters' values (0 when unset)
+# joined by dots, and the tail. Returns the key and the entry (nil on a miss); or an empty key
+# when a mark is set (a change of the subject is being committed: do not serve, do not store).
+# Reading the versions and the entry in one script makes a hit one round trip. (The entry's key
+# is built in the script: fine on one Redis, not on a Redis Cluster.)
 _LOOKUP = """
+local counters = tonumber(ARGV[3])
+for i = counters + 1, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then return {'', false} end
+end
 local versions = {}
-for i, key in ipairs(KEYS) do versions[i] = redis.call('GET', key) or '0' end
+for i = 1, counters do versions[i] = redis.call('GET', KEYS[i]) or '0' end
 local entry = ARGV[1] .. table.concat(versions, '.') .. ARGV[2]
 return {entry, redis.call('GET', entry)}
 """
@@ -28,8 +34,12 @@ return 0
 
 @dataclass(frozen=True)
 class Lookup:
-    key: str  # the entry's key, versions included
+    key: str  # the entry's key, versions included; "" while the subject is being written
     value: bytes | None  # None: a miss
+
+    @property
+    def writing(self) -> bool:
+        return not self.key
 
 
 class CacheStore:
@@ -40,9 +50,12 @@ class CacheStore:
         self._lookup = client.register_script(_LOOKUP)
         self._release = client.register_script(_RELEASE)
 
-    async def lookup(self, version_keys: list[str], head: str, tail: str) -> Lookup:
+    async def lookup(
+        self, version_keys: list[str], head: str, tail: str, marks: list[str] | None = None
+    ) -> Lookup:
+        counters = [self.versions.generation, *version_keys]
         key, *value = await self._lookup(
-            keys=[self.versions.generation, *version_keys], args=[head, tail]
+            keys=[*counters, *(marks or [])], args=[head, tail, len(counters)]
         )
         return Lookup(key.decode(), value[0] if value and value[0] else None)
 

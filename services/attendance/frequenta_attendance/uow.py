@@ -12,9 +12,11 @@ through the same session, hence one transaction: an event is stored if and only 
 
 A database that cannot be reached surfaces as the domain error Unavailable (frequenta_kit.uow).
 
-Right after a commit, the members its events are about get their cache versions bumped (and the
-at-risk list's with a cancellation), so the gateway's cached answers about them become
-unreachable (docs/cache.md). A unit of work built without ``versions`` bumps nothing.
+The members its events are about are marked as being written just before the commit (the
+gateway then neither serves nor stores their answers), and right after it get their cache
+versions bumped (and the at-risk list's with a cancellation) and the marks lifted, so the
+gateway's cached answers about them become unreachable (docs/cache.md). A unit of work built
+without ``versions`` bumps nothing.
 """
 
 from types import TracebackType
@@ -62,14 +64,15 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         self._versions = versions
 
     async def commit(self) -> None:
-        outbox = self.outbox
+        outbox, versions = self.outbox, self._versions
+        changed, outbox.changed_members = outbox.changed_members, set()
+        cancellation, outbox.cancellation = outbox.cancellation, False
+        marked = versions is not None and bool(changed) and await versions.mark_members(changed)
         try:
             await super().commit()
         finally:  # even when the commit's outcome is unknown: an extra bump costs one miss
-            changed, outbox.changed_members = outbox.changed_members, set()
-            cancellation, outbox.cancellation = outbox.cancellation, False
-            if self._versions is not None and changed:
-                await self._versions.bump_members(changed, risk_list=cancellation)
+            if versions is not None and changed:
+                await versions.bump_members(changed, risk_list=cancellation, marked=marked)
 
     def _bind(self, session: AsyncSession) -> None:
         self.plans = PlanRepository(session)

@@ -1,9 +1,10 @@
 """Unit of work over churn's database: one transaction around a use case (frequenta_kit.uow).
 
-Right after a commit that merged projection rows, the members merged get their projection's
-cache versions bumped (and the at-risk list's with a cancellation): risk is computed from the
-projection, which lags attendance, so an answer cached before the projection caught up must
-become unreachable when it does (docs/cache.md). Built without ``versions``, it bumps nothing."""
+The members a commit merged are marked as being written just before it; right after it their
+projection's cache versions are bumped and the marks lifted (the at-risk list's version too with
+a cancellation): risk is computed from the projection, which lags attendance, so an answer
+cached before the projection caught up must become unreachable when it does (docs/cache.md).
+Built without ``versions``, it bumps nothing."""
 
 import uuid
 from types import TracebackType
@@ -60,14 +61,15 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         self._versions = versions
 
     async def commit(self) -> None:
-        projection = self.projection
+        projection, versions = self.projection, self._versions
+        changed, projection.changed_members = projection.changed_members, set()
+        cancellation, projection.cancellation = projection.cancellation, False
+        marked = versions is not None and bool(changed) and await versions.mark_projected(changed)
         try:
             await super().commit()
         finally:  # even when the commit's outcome is unknown: an extra bump costs one miss
-            changed, projection.changed_members = projection.changed_members, set()
-            cancellation, projection.cancellation = projection.cancellation, False
-            if self._versions is not None and changed:
-                await self._versions.bump_projected(changed, risk_list=cancellation)
+            if versions is not None and changed:
+                await versions.bump_projected(changed, risk_list=cancellation, marked=marked)
 
     def _bind(self, session: AsyncSession) -> None:
         self.retraining_jobs = RetrainingJobs(session)

@@ -73,6 +73,7 @@ async def test_every_change_of_a_member_bumps_its_version(stub, client, prefix):
     )
     assert await version(client, member_key) == 5
     assert await version(client, keys.risk_list) == listed + 1
+    assert not await client.exists(keys.writing(member))  # every write mark lifted
 
 
 async def test_a_refused_change_bumps_nothing(stub, client, prefix):

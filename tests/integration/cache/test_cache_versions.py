@@ -1,6 +1,7 @@
 """The response cache against the real Redis: an answer is stored under the versions read
 before it was computed, served from there until a version moves, and then computed again."""
 
+import asyncio
 import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -139,3 +140,45 @@ async def test_the_key_carries_the_gym_local_date(prefix, client):
     today = datetime.now(ZoneInfo("America/Sao_Paulo")).date().isoformat()
     [key] = [key.decode() async for key in client.scan_iter(f"{prefix}:c:{RISCO}:4:*")]
     assert f":{today}:" in key, key
+
+
+async def test_while_a_change_is_being_committed_answers_are_neither_served_nor_stored(
+    prefix, versions
+):
+    """Marked before the commit, lifted with the bump after it: a read in between (when the
+    change may be committed but not yet bumped) gets a fresh answer, never a stored one."""
+    cache = open_cache(REDIS_URL, prefix)
+    answer = Counting()
+    try:
+        await cache.churn_risk(21, answer)
+        assert (await cache.churn_risk(21, answer)).headers["x-cache"] == "hit"
+        assert await versions.mark_members([21])  # two writers of the member at once
+        assert await versions.mark_projected([21])
+        assert await versions.mark_members([21])
+        during = [await cache.churn_risk(21, answer) for _ in range(2)]
+        assert [r.headers["x-cache"] for r in during] == ["bypass", "bypass"]
+        assert [body(r)["computed"] for r in during] == [2, 3]
+        assert (await cache.attendance(21, answer)).headers["x-cache"] == "bypass"
+
+        await versions.bump_members([21], marked=True)  # one writer done, one in flight
+        await versions.bump_projected([21], marked=True)
+        assert (await cache.churn_risk(21, answer)).headers["x-cache"] == "bypass"
+        await versions.bump_members([21], marked=True)
+        assert (await cache.churn_risk(21, answer)).headers["x-cache"] == "miss"
+        assert (await cache.churn_risk(21, answer)).headers["x-cache"] == "hit"
+    finally:
+        await cache.close()
+
+
+async def test_a_mark_left_by_a_writer_that_died_expires(prefix, versions, monkeypatch):
+    monkeypatch.setattr("frequenta_kit.cache_versions.WRITE_MARK_MS", 300)
+    cache = open_cache(REDIS_URL, prefix)
+    try:
+        assert await versions.mark_members([22])
+        assert (await cache.attendance(22, Counting())).headers["x-cache"] == "bypass"
+        deadline = asyncio.get_running_loop().time() + 10
+        while (await cache.attendance(22, Counting())).headers["x-cache"] == "bypass":
+            assert asyncio.get_running_loop().time() < deadline, "the mark did not expire"
+            await asyncio.sleep(0.1)
+    finally:
+        await cache.close()

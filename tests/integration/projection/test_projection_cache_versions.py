@@ -59,6 +59,7 @@ async def test_each_applied_event_bumps_its_member(shared_churn_database, versio
     await apply_event(uow=uow(), body=cancelled(member, ago(hours=1)).SerializeToString())
     assert await version(key) == 3
     assert await version(versions.keys.risk_list) == listed + 1
+    assert await version(versions.keys.projecting(member)) == 0  # the write marks lifted
 
 
 async def test_a_rebuild_batch_bumps_every_member_it_merged(shared_churn_database, versions):
