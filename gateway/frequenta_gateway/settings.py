@@ -1,6 +1,7 @@
 """Settings of the gateway process (FREQUENTA_GATEWAY_*, FREQUENTA_*_ADDRESS, ...)."""
 
-from pydantic import Field
+from limits import parse_many
+from pydantic import Field, field_validator
 
 from frequenta_kit.settings import BaseProcessSettings
 
@@ -15,8 +16,9 @@ class GatewaySettings(BaseProcessSettings):
     churn_address: str = "127.0.0.1:50052"
     # Deadline of every gRPC call the gateway makes.
     grpc_deadline_seconds: float = Field(default=5.0, gt=0)
-    # Value of the Retry-After header on 503 answers.
-    retry_after_seconds: int = Field(default=30, ge=1)
+    # Value of the Retry-After header on 503 answers: a service restarting or a database failing
+    # over is back within seconds, and clients should not wait half a minute for it.
+    retry_after_seconds: int = Field(default=5, ge=1)
     # Seconds uvicorn gives in-flight requests on shutdown.
     shutdown_grace_seconds: float = 10.0
     # Largest gRPC message sent or received (a 100,000-row batch is about 10 MB in protobuf).
@@ -39,3 +41,30 @@ class GatewaySettings(BaseProcessSettings):
     cache_lista_ttl_seconds: int = Field(default=60, ge=1)
     cache_lock_milliseconds: int = Field(default=2000, ge=10, le=60_000)
     cache_lock_wait_seconds: float = Field(default=0.5, ge=0, le=10)
+
+    # Largest body of every other route (413 PAYLOAD_TOO_LARGE beyond, before it is read).
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    # Rate limits (rate_limits.py; README, "Limits"), counted in Redis in a moving window.
+    # Each is "N/second|minute|hour|day" ("N per 5 minutes"...), several joined by ";".
+    # Writes (POST, PUT, PATCH, DELETE) per client: its login, or else its IP address.
+    rate_limit_writes: str = "6000/minute"
+    # Attempts at the token endpoint per client IP and per login.
+    rate_limit_login_per_ip: str = "10/minute"
+    rate_limit_login_per_user: str = "5/minute"
+    # Redis slower than this (or down): the call goes through unlimited.
+    rate_limit_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
+    rate_limits_enabled: bool = True
+
+    @field_validator("rate_limit_writes", "rate_limit_login_per_ip", "rate_limit_login_per_user")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        try:
+            limits = parse_many(value)
+        except ValueError:
+            limits = []
+        if not limits or any(limit.amount < 1 for limit in limits):
+            raise ValueError(
+                f"{value!r} is not a rate limit; write e.g. '120/minute' or '10/minute;100/hour'"
+            )
+        return value

@@ -41,6 +41,7 @@ class Cached:
     api: httpx.Client
     redis: OwnRedis
     attendance_address: str
+    internal_token: str  # what turnstiles send to attendance
     members: list[dict[str, Any]]  # active, longest enrolled first
 
     def take(self) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def cached(request, tmp_path_factory, rabbitmq_url) -> Iterator[Cached]:
         assert job["estado"] == "concluido", job
         active = api.get("/alunos", params={"status": "ativos", "tamanho": 200}).json()["itens"]
         active.sort(key=lambda m: m["data_matricula"])
-        yield Cached(api, redis, stack.attendance_address, active)
+        yield Cached(api, redis, stack.attendance_address, stack.internal_token, active)
 
 
 def read_twice(api: httpx.Client, path: str, **params: Any) -> dict[str, Any]:
@@ -151,7 +152,8 @@ def test_risk_after_a_grpc_check_in_straight_to_attendance(cached):
         request.entered_at.FromDatetime(entered)
         with grpc.insecure_channel(cached.attendance_address) as channel:
             stub = attendance_pb2_grpc.AttendanceServiceStub(channel)
-            stub.RecordCheckIn(request, timeout=10)
+            credentials = [("authorization", f"Bearer {cached.internal_token}")]
+            stub.RecordCheckIn(request, timeout=10, metadata=credentials)
         return entered
 
     risk_then_change(cached, turnstile)

@@ -14,6 +14,7 @@ from frequenta_attendance.settings import AttendanceSettings
 from frequenta_attendance.uow import SqlAlchemyUnitOfWork
 from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_session_factory
+from frequenta_kit.grpc_auth import server_token
 from frequenta_kit.grpc_server import GrpcServer
 
 
@@ -46,4 +47,5 @@ def build_server(
         host=settings.attendance_grpc_host,
         port=settings.attendance_grpc_port,
         max_message_bytes=settings.grpc_max_message_bytes,
+        internal_token=server_token(settings.internal_token, settings.environment),
     )

@@ -14,9 +14,9 @@ A database that cannot be reached surfaces as the domain error Unavailable (freq
 
 The members its events are about are marked as being written just before the commit (the
 gateway then neither serves nor stores their answers), and right after it get their cache
-versions bumped (and the at-risk list's with a cancellation) and the marks lifted, so the
-gateway's cached answers about them become unreachable (docs/cache.md). A unit of work built
-without ``versions`` bumps nothing.
+versions bumped (and the at-risk list's with a cancellation or an erasure) and the marks
+lifted, so the gateway's cached answers about them become unreachable (docs/cache.md). A unit
+of work built without ``versions`` bumps nothing.
 """
 
 from types import TracebackType
@@ -66,13 +66,13 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
     async def commit(self) -> None:
         outbox, versions = self.outbox, self._versions
         changed, outbox.changed_members = outbox.changed_members, set()
-        cancellation, outbox.cancellation = outbox.cancellation, False
+        list_changed, outbox.risk_list_changed = outbox.risk_list_changed, False
         marked = versions is not None and bool(changed) and await versions.mark_members(changed)
         try:
             await super().commit()
         finally:  # even when the commit's outcome is unknown: an extra bump costs one miss
             if versions is not None and changed:
-                await versions.bump_members(changed, risk_list=cancellation, marked=marked)
+                await versions.bump_members(changed, risk_list=list_changed, marked=marked)
 
     def _bind(self, session: AsyncSession) -> None:
         self.plans = PlanRepository(session)
