@@ -100,3 +100,15 @@ async def test_a_change_commits_even_when_redis_is_away(
     finally:
         await server.stop(grace=0)
         await away.close()
+
+
+async def test_an_erasure_of_personal_data_bumps_the_member_and_the_list(stub, client, prefix):
+    """The at-risk list shows names: an erasure changes it as well as the member's answers."""
+    keys = VersionKeys(prefix)
+    member = await register(stub)
+    listed = await version(client, keys.risk_list)
+    await stub.EraseMemberPersonalData(
+        pb.EraseMemberPersonalDataRequest(member_id=member), timeout=10
+    )
+    assert await version(client, keys.member(member)) == 2
+    assert await version(client, keys.risk_list) == listed + 1
