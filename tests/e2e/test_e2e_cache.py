@@ -99,3 +99,17 @@ def test_every_cached_query_of_the_member_moves_with_a_change(api, new_member):
     assert response.status_code == 201, response.text
     for query in queries:
         assert frequencia(api, member["id"], **query).json()["total_checkins"] == 1, query
+
+
+def hits_counted(api: httpx.Client) -> float:
+    text = api.get("/metrics").text
+    line = 'frequenta_cache_requests_total{result="hit",route="frequencia"} '
+    found = [row for row in text.splitlines() if row.startswith(line)]
+    return float(found[0].split()[-1]) if found else 0.0
+
+
+def test_hits_are_counted_in_the_gateways_metrics(api, new_member):
+    member = new_member()
+    before = hits_counted(api)
+    cached(api, member["id"])
+    assert hits_counted(api) >= before + 1
