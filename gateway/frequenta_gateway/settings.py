@@ -28,6 +28,19 @@ class GatewaySettings(BaseProcessSettings):
     bulk_max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     bulk_max_rows: int = Field(default=100_000, ge=1)
     bulk_deadline_seconds: float = Field(default=60.0, gt=0)
+    # The response cache of GET /aluno/{id}/frequencia, /aluno/{id}/risco-churn and /alunos/risco
+    # (docs/cache.md): on or off; how long one Redis call may take; how long the cache is
+    # bypassed after a Redis failure; each route's TTL (a backstop: versions keep answers
+    # fresh); how long one gateway process holds a key's fill lock, and how long the others
+    # wait for its result before computing it themselves.
+    cache_enabled: bool = True
+    cache_timeout_seconds: float = Field(default=0.05, gt=0, le=5)
+    cache_breaker_seconds: float = Field(default=5.0, gt=0, le=300)
+    cache_frequencia_ttl_seconds: int = Field(default=300, ge=1)
+    cache_risco_ttl_seconds: int = Field(default=300, ge=1)
+    cache_lista_ttl_seconds: int = Field(default=60, ge=1)
+    cache_lock_milliseconds: int = Field(default=2000, ge=10, le=60_000)
+    cache_lock_wait_seconds: float = Field(default=0.5, ge=0, le=10)
 
     # Largest body of every other route (413 PAYLOAD_TOO_LARGE beyond, before it is read).
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)

@@ -6,7 +6,7 @@ Each process declares its own ``Settings`` subclass and builds it once in its en
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from frequenta_kit.broker import Topology
@@ -31,6 +31,9 @@ class BaseProcessSettings(BaseSettings):
     # of every key written there (tests use their own).
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_key_prefix: str = "frequenta"
+    # How long a service waits for Redis when it bumps cache versions after a commit
+    # (frequenta_kit.cache_versions); a failed bump never fails the request.
+    cache_bump_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
     # The shared token of internal gRPC calls (frequenta_kit.grpc_auth): servers require it in
     # the metadata `authorization: Bearer <token>`, clients send it. Unset: the check is off,
     # which only a local environment (local, dev, test) accepts.

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from sqlalchemy import make_url
 
 from frequenta_kit.database import drop_database
@@ -26,6 +27,7 @@ from frequenta_kit.metrics import DEFAULT_METRICS_PORTS
 from frequenta_ops.launcher import Launcher
 
 ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = "redis://127.0.0.1:6379/0"  # FREQUENTA_REDIS_URL's default
 SERVER_URL = os.environ.get(
     "FREQUENTA_E2E_SERVER_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
@@ -74,6 +76,7 @@ class Stack:
     # Attendance's gRPC address and the internal token every process of the stack uses.
     attendance_address: str
     internal_token: str
+    redis_key_prefix: str
     # Process kind -> the port its Prometheus metrics are served on (the gateway: /metrics).
     metrics_ports: dict[str, int] = field(default_factory=dict)
 
@@ -117,6 +120,8 @@ def launch_stack(
         # Every test calls from 127.0.0.1 without a login, i.e. as one client: writes are not
         # limited unless a test asks (rate limits are tested in tests/integration/gateway).
         FREQUENTA_RATE_LIMIT_WRITES="1000000/minute",
+        # Room for a slow machine in the cache's Redis calls.
+        FREQUENTA_CACHE_TIMEOUT_SECONDS="0.5",
         **{f"FREQUENTA_{name.upper()}": value for name, value in settings.items()},
     )
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
@@ -139,6 +144,7 @@ def launch_stack(
             env["FREQUENTA_BROKER_NAMESPACE"],
             env["FREQUENTA_ATTENDANCE_ADDRESS"],
             env["FREQUENTA_INTERNAL_TOKEN"],
+            env["FREQUENTA_REDIS_KEY_PREFIX"],
             metrics_ports,
         )
     finally:
@@ -146,3 +152,16 @@ def launch_stack(
         report_logs(request, launcher)
         for url in urls:
             asyncio.run(drop_database(url))
+        forget_keys(env.get("FREQUENTA_REDIS_URL", REDIS_URL), env["FREQUENTA_REDIS_KEY_PREFIX"])
+
+
+def forget_keys(redis_url: str, prefix: str) -> None:
+    """Delete the stack's keys from Redis (its version counters have no TTL); best effort."""
+    try:
+        client = redis.Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=1)
+        with client:
+            keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+    except (redis.RedisError, OSError):
+        pass

@@ -25,6 +25,7 @@ from frequenta_attendance.reports.scheduler import run_scheduler
 from frequenta_attendance.reports.worker import run_reports_worker
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_kit import gc_tuning
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
 from frequenta_kit.metrics import serve_metrics
@@ -40,8 +41,9 @@ KINDS = {"serve": "attendance", "relay": "relay", "scheduler": "scheduler"}
 async def serve(settings: AttendanceSettings) -> None:
     engine = create_engine(settings.attendance_database_url, pool_size=settings.database_pool_size)
     try:
-        server = build_server(settings, engine)
-        await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
+        async with CacheVersions.open(settings) as versions:
+            server = build_server(settings, engine, versions=versions)
+            await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
     finally:
         await engine.dispose()
     log.info("attendance stopped")

@@ -26,6 +26,7 @@ from frequenta_churn.projection.worker import run_projection_worker
 from frequenta_churn.retrain_worker import run_retrain_worker
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.train_command import train
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
 from frequenta_kit.metrics import serve_metrics
@@ -43,8 +44,9 @@ async def serve(settings: ChurnSettings) -> None:
     engine = create_engine(settings.churn_database_url)
     publisher = WorkPublisher(settings.rabbitmq_url, settings.topology)
     try:
-        server = build_server(settings, engine, publisher)
-        await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
+        async with CacheVersions.open(settings) as versions:
+            server = build_server(settings, engine, publisher, versions=versions)
+            await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
     finally:
         await publisher.close()
         await engine.dispose()

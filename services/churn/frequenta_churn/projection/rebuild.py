@@ -29,6 +29,7 @@ from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork
 from frequenta_kit import grpc_channels
 from frequenta_kit.broker import connect, event_queue
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
@@ -80,13 +81,16 @@ async def run_rebuild(settings: ChurnSettings) -> RebuildCounts:
     try:
         session_factory = create_session_factory(engine)
         reads = grpc_channels.retrying_reads(grpc_channels.ATTENDANCE_READS)
-        async with grpc_channels.channel(
-            settings.attendance_address, service_config=reads, token=settings.internal_token
-        ) as channel:
+        async with (
+            CacheVersions.open(settings) as versions,
+            grpc_channels.channel(
+                settings.attendance_address, service_config=reads, token=settings.internal_token
+            ) as channel,
+        ):
             stub = AttendanceServiceStub(channel)
             deadline = settings.export_timeout_seconds
             counts = await rebuild(
-                uow=lambda: SqlAlchemyUnitOfWork(session_factory),
+                uow=lambda: SqlAlchemyUnitOfWork(session_factory, versions),
                 members=exported_members(stub, deadline=deadline),
                 visits=exported_visits(stub, deadline=deadline),
                 batch_size=settings.rebuild_batch_size,

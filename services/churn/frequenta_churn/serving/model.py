@@ -13,6 +13,7 @@ does not compute is refused: the process keeps serving what it had.
 """
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -93,7 +94,7 @@ class ModelHolder:
         self._current: ServingModel | None = None
         self._refused: str | None = None  # the serving version, when it cannot be served
         self._lock = asyncio.Lock()
-        self._listeners: list[Callable[[ServingModel], None]] = []
+        self._listeners: list[Callable[[ServingModel], object]] = []
         self.swaps = 0
         SERVING_MODEL.info({"version": "none", "algorithm": "none"})
 
@@ -101,8 +102,10 @@ class ModelHolder:
     def current(self) -> ServingModel | None:
         return self._current
 
-    def on_swap(self, listener: Callable[[ServingModel], None]) -> None:
-        """Call ``listener(new_model)`` after every swap (e.g. to rescore the snapshot)."""
+    def on_swap(self, listener: Callable[[ServingModel], object]) -> None:
+        """Call ``listener(new_model)`` after every swap (e.g. to rescore the snapshot); one
+        that returns an awaitable is awaited before :meth:`refresh` returns (e.g. a cache
+        version bump that must be done before a promotion answers)."""
         self._listeners.append(listener)
 
     async def get(self) -> ServingModel:
@@ -159,7 +162,9 @@ class ModelHolder:
             f", replacing {current.version}" if current else "",
         )
         for listener in self._listeners:
-            listener(model)
+            result = listener(model)
+            if inspect.isawaitable(result):
+                await result
         return model
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
