@@ -10,7 +10,7 @@ from frequenta_gateway.cache.responses import CACHE_REQUESTS, ResponseCache
 __all__ = ["CACHE_REQUESTS", "CacheDep", "ResponseCache", "get_cache"]
 
 
-def get_cache(request: Request) -> ResponseCache:
+async def get_cache(request: Request) -> ResponseCache:
     return request.app.state.cache
 
 
