@@ -11,6 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from frequenta_kit.broker import Topology
 
+# Values of ``environment`` that mean a developer's machine or a test run: documented dev
+# defaults (secrets, the first admin's password) are accepted there and refused anywhere else.
+LOCAL_ENVIRONMENTS = frozenset({"local", "dev", "test"})
+
 
 class BaseProcessSettings(BaseSettings):
     """Settings every process shares. Environment variables are prefixed ``FREQUENTA_``."""
@@ -38,6 +42,10 @@ class BaseProcessSettings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown IANA time zone {value!r}, e.g. America/Sao_Paulo") from error
         return value
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment.strip().lower() in LOCAL_ENVIRONMENTS
 
     @property
     def tz(self) -> ZoneInfo:
