@@ -62,13 +62,20 @@ class ApiError(Exception):
     """An error the gateway itself decides on (not one reported by a service)."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: Sequence[ErrorDetail] = ()
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Sequence[ErrorDetail] = (),
+        *,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = list(details)
+        self.headers = dict(headers or {})
 
     @classmethod
     def invalid(cls, field: str, message: str) -> "ApiError":
@@ -188,7 +195,12 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
     async def on_api_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ApiError)
         return error_response(
-            error.status, error.code, error.message, error.details, retry_after=retry_after
+            error.status,
+            error.code,
+            error.message,
+            error.details,
+            retry_after=retry_after,
+            headers=error.headers,
         )
 
     async def on_validation_error(request: Request, error: Exception) -> JSONResponse:

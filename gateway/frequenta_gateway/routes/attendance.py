@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.routes import MemberIdPath
 from frequenta_gateway.schemas.attendance import Attendance
@@ -20,6 +21,7 @@ router = APIRouter(tags=["frequencia"])
     summary="Attendance history and summary",
     response_description="Summary, weekly series and a page of visits.",
     responses=error_responses(404, 422),
+    dependencies=[allow(*STAFF, OWN_MEMBER)],
 )
 async def get_attendance(
     id: MemberIdPath,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.routes import MemberIdPath
 from frequenta_gateway.schemas.common import INT32_MAX, INT64_MAX
@@ -28,6 +29,7 @@ router = APIRouter(tags=["alunos"])
     summary="Register a member on a plan",
     response_description="The member as stored, with their plan.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(*STAFF)],
 )
 async def register_member(
     body: MemberRegistration, response: Response, attendance: AttendanceDep, deadline: DeadlineDep
@@ -45,6 +47,7 @@ async def register_member(
     summary="Look a member up",
     response_description="The member with their plan.",
     responses=error_responses(404, 422),
+    dependencies=[allow(*STAFF, OWN_MEMBER)],
 )
 async def get_member(id: MemberIdPath, attendance: AttendanceDep, deadline: DeadlineDep) -> Member:
     """The member with their plan; 404 `MEMBER_NOT_FOUND`."""
@@ -58,6 +61,7 @@ async def get_member(id: MemberIdPath, attendance: AttendanceDep, deadline: Dead
     summary="List members",
     response_description="A page of members.",
     responses=error_responses(422),
+    dependencies=[allow(*STAFF)],
 )
 async def list_members(
     attendance: AttendanceDep,
@@ -89,6 +93,7 @@ async def list_members(
     summary="Cancel a membership",
     response_description="The member, now cancelled.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(*STAFF)],
 )
 async def cancel_membership(
     id: MemberIdPath, body: Cancellation, attendance: AttendanceDep, deadline: DeadlineDep

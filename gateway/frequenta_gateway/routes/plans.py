@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, status
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import ADMIN, ALUNO, STAFF, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.plans import Plan, PlanCreation
@@ -19,6 +20,7 @@ router = APIRouter(tags=["planos"])
     summary="List plans",
     response_description="The plans.",
     responses=error_responses(422),
+    dependencies=[allow(*STAFF, ALUNO)],
 )
 async def list_plans(
     attendance: AttendanceDep,
@@ -40,6 +42,7 @@ async def list_plans(
     summary="Create a plan",
     response_description="The plan as stored.",
     responses=error_responses(409, 422),
+    dependencies=[allow(ADMIN)],
 )
 async def create_plan(body: PlanCreation, attendance: AttendanceDep, deadline: DeadlineDep) -> Plan:
     """Creates an active plan (201). 409 when the code is taken."""
