@@ -5,6 +5,7 @@ them) are made the same way."""
 
 import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from sqlalchemy import make_url
 
 from frequenta_kit.database import drop_database
 from frequenta_ops.launcher import Launcher
+from frequenta_sim.login import TokenAuth
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_URL = os.environ.get(
@@ -68,6 +71,14 @@ class Stack:
     churn_database_url: str
     rabbitmq_url: str
     broker_namespace: str
+    # The first admin of the stack (FREQUENTA_ADMIN_LOGIN / FREQUENTA_ADMIN_PASSWORD).
+    admin_login: str
+    admin_password: str
+
+    def client(self, **options: Any) -> httpx.Client:
+        """An HTTP client of the gateway logged in as the first admin."""
+        auth = TokenAuth(self.admin_login, self.admin_password)
+        return httpx.Client(base_url=self.base_url, auth=auth, **options)
 
 
 @contextmanager
@@ -98,6 +109,10 @@ def launch_stack(
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
         FREQUENTA_RABBITMQ_URL=rabbitmq_url,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
+        # Secrets of the stack's own, not the dev defaults.
+        FREQUENTA_ADMIN_LOGIN="admin",
+        FREQUENTA_ADMIN_PASSWORD=secrets.token_urlsafe(16),
+        FREQUENTA_JWT_SECRET=secrets.token_urlsafe(48),
         **{f"FREQUENTA_{name.upper()}": value for name, value in settings.items()},
     )
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
@@ -112,7 +127,15 @@ def launch_stack(
         launcher.up(timeout=60)
         base_url = f"http://127.0.0.1:{gateway_port}"
         wait_until_ready(base_url)
-        yield Stack(base_url, launcher, *urls, rabbitmq_url, env["FREQUENTA_BROKER_NAMESPACE"])
+        yield Stack(
+            base_url,
+            launcher,
+            *urls,
+            rabbitmq_url,
+            env["FREQUENTA_BROKER_NAMESPACE"],
+            env["FREQUENTA_ADMIN_LOGIN"],
+            env["FREQUENTA_ADMIN_PASSWORD"],
+        )
     finally:
         launcher.down()
         report_logs(request, launcher)

@@ -12,6 +12,7 @@ from frequenta_sim import api
 from frequenta_sim.generator import simulate
 from frequenta_sim.gym import SimulatedGym
 from frequenta_sim.loader import GymLoader
+from frequenta_sim.login import LoginFailed, admin_auth
 from frequenta_sim.params import SimParams
 from frequenta_sim.stats import report
 
@@ -50,9 +51,9 @@ def build(args: argparse.Namespace) -> tuple[SimulatedGym, float]:
 
 def seed(args: argparse.Namespace) -> int:
     try:
-        with httpx.Client(base_url=args.api, timeout=args.timeout) as client:
+        with httpx.Client(base_url=args.api, timeout=args.timeout, auth=admin_auth()) as client:
             return seed_through(client, args)
-    except (api.ApiError, httpx.HTTPError, TimeoutError, RuntimeError) as error:
+    except (api.ApiError, httpx.HTTPError, TimeoutError, RuntimeError, LoginFailed) as error:
         print(f"seeding {args.api} failed: {error}", file=sys.stderr)
         return 1
 
