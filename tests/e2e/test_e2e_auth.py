@@ -244,3 +244,35 @@ def test_the_admin_command_creates_a_user_who_can_log_in(running_stack: Stack):
     )
     assert again.returncode == 1
     assert "LOGIN_ALREADY_EXISTS" in again.stderr
+
+
+def test_make_token_prints_a_token_of_the_first_admin(running_stack: Stack):
+    """`make token` (python -m frequenta_sim token): the credentials attendance was started
+    with, read the way the seeder and the benches read them."""
+    printed = subprocess.run(
+        [sys.executable, "-m", "frequenta_sim", "token", "--api", running_stack.base_url],
+        env=running_stack.launcher.env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert printed.returncode == 0, printed.stderr
+    token = printed.stdout.strip()
+    response = httpx.get(
+        f"{running_stack.base_url}/usuarios",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=15,
+    )
+    assert response.status_code == 200, response.text
+    wrong = dict(running_stack.launcher.env, FREQUENTA_ADMIN_PASSWORD="not the password")
+    refused = subprocess.run(
+        [sys.executable, "-m", "frequenta_sim", "token", "--api", running_stack.base_url],
+        env=wrong,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1
+    assert "INVALID_CREDENTIALS" in refused.stderr

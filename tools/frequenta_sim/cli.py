@@ -83,6 +83,20 @@ def seed_through(client: httpx.Client, args: argparse.Namespace) -> int:
     return 0
 
 
+def token(args: argparse.Namespace) -> int:
+    """Prints an access token of the first admin (the credentials attendance reads)."""
+    try:
+        with httpx.Client(base_url=args.api, timeout=args.timeout, auth=admin_auth()) as client:
+            response = client.get("/planos")
+            if response.status_code != 200:
+                raise api.ApiError(response, "logging in")
+            print(response.request.headers["Authorization"].removeprefix("Bearer "))
+    except (api.ApiError, httpx.HTTPError, LoginFailed) as error:
+        print(f"no token from {args.api}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def stats(args: argparse.Namespace) -> int:
     gym, seconds = build(args)
     print(report(gym))
@@ -104,6 +118,10 @@ def parser() -> argparse.ArgumentParser:
     seeding.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
     seeding.add_argument("--quiet", action="store_true", help="no progress bars")
     seeding.set_defaults(run=seed)
+    login = commands.add_parser("token", help="print an access token of the first admin")
+    login.add_argument("--api", default="http://127.0.0.1:8000", help="gateway base URL")
+    login.add_argument("--timeout", type=float, default=30.0, help="seconds")
+    login.set_defaults(run=token)
     summary = commands.add_parser("stats", help="print the simulated churn by plan and archetype")
     gym_arguments(summary)
     summary.set_defaults(run=stats)
