@@ -15,8 +15,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 class Passwords:
     hasher: PasswordHasher = field(default_factory=PasswordHasher)
     # Verified against when the login is unknown, so that an unknown login costs what a wrong
-    # password does (no timing difference tells which logins exist).
-    _decoy: str | None = None
+    # password does (no timing difference tells which logins exist). Made once, at start-up.
+    _decoy: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._decoy = self.hasher.hash("decoy password of no user")
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self.hasher.hash, password)
@@ -26,8 +29,6 @@ class Passwords:
 
     async def verify_nothing(self, password: str) -> None:
         """Spends one verification, for a login that does not exist."""
-        if self._decoy is None:
-            self._decoy = await self.hash("decoy password of no user")
         await self.verify(self._decoy, password)
 
     def needs_rehash(self, stored_hash: str) -> bool:
