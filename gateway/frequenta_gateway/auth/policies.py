@@ -5,19 +5,22 @@
     @router.get("/healthz", dependencies=[public()])
 
 A role policy reads the bearer token, stores the caller in ``request.state.principal`` and lets
-the request through, or answers 401 (no token, or one that is not valid) or 403 (a role the route
-does not allow). ``OWN_MEMBER`` lets a member (role aluno) through for their own id only; any
-other id gets the very answer of an id that does not exist (404 MEMBER_NOT_FOUND), so a member
-learns nothing about other members. :func:`document_policies` writes each route's policy into
-the OpenAPI description; a test checks that every route has exactly one policy.
+the request through, or answers 401 (no token, or one that is not valid) or 403 (a role the
+route does not allow). The routers' route class :class:`PolicyFirstRoute` checks it before
+anything else, the body included. ``OWN_MEMBER`` lets a member (role aluno) through for their
+own id only; any other id gets the very answer of an id that does not exist (404
+MEMBER_NOT_FOUND), so a member learns nothing about other members. :func:`document_policies`
+writes each route's policy into the OpenAPI description; a test checks that every route has
+exactly one policy.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Security
+from fastapi import APIRouter, Depends, Request, Response, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from frequenta_gateway.auth import tokens
 from frequenta_gateway.auth.principal import Principal, Role
@@ -94,6 +97,16 @@ class RolePolicy(Policy):
         token: Annotated[str | None, Security(password_flow)],
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     ) -> Principal:
+        """As a dependency: the caller, already checked by :class:`PolicyFirstRoute` (the
+        security parameters put the bearer schemes in the OpenAPI), or checked now."""
+        checked = getattr(request.state, "principal", None)
+        if checked is not None and getattr(request.state, "policy", None) is self:
+            return checked
+        return self.authorize(request, token)
+
+    def authorize(self, request: Request, token: str | None) -> Principal:
+        """The caller of ``request`` if this policy lets them in; ApiError 401, 403 or the
+        unknown member's 404 otherwise."""
         if not token:
             raise unauthenticated(
                 "UNAUTHENTICATED",
@@ -107,10 +120,12 @@ class RolePolicy(Policy):
             raise unauthenticated(error.code, error.message, invalid_token=True) from None
         request.state.principal = principal
         if principal.papel in self.roles:
+            request.state.policy = self
             return principal
         if principal.papel in self.own_member_roles:
             member_id = request.path_params.get("id")
             if member_id == principal.aluno_id:
+                request.state.policy = self
                 return principal
             raise member_not_found(member_id)
         raise ApiError(
@@ -119,6 +134,31 @@ class RolePolicy(Policy):
             f"Role {principal.papel} may not use {request.method} {request.url.path}; "
             f"allowed: {', '.join(self.allowed)}.",
         )
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if any."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+    return token if scheme.lower() == "bearer" and token else None
+
+
+class PolicyFirstRoute(APIRoute):
+    """Checks the route's role policy before anything else, the body included: a request
+    without a valid token gets 401 even when its body is malformed (FastAPI reads the body
+    before it solves the dependencies). Every router of the API uses it."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        roles = [policy for policy in policies_of(self) if isinstance(policy, RolePolicy)]
+        if not roles:
+            return handler
+
+        async def checked(request: Request) -> Response:
+            for policy in roles:
+                policy.authorize(request, bearer_token(request))
+            return await handler(request)
+
+        return checked
 
 
 def allow(*grants: Role | OwnMember) -> Any:

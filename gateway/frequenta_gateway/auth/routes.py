@@ -11,7 +11,13 @@ from pydantic import ValidationError
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway.auth import tokens
 from frequenta_gateway.auth.mappers import PROTO_ROLE, principal_of, user_out
-from frequenta_gateway.auth.policies import ADMIN, allow, public, unauthenticated
+from frequenta_gateway.auth.policies import (
+    ADMIN,
+    PolicyFirstRoute,
+    allow,
+    public,
+    unauthenticated,
+)
 from frequenta_gateway.clients import DeadlineDep, SettingsDep, UsersDep
 from frequenta_gateway.errors import ApiError
 from frequenta_gateway.schemas.common import INT64_MAX
@@ -19,7 +25,7 @@ from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.users import Token, TokenRequest, User, UserCreation
 from frequenta_kit.grpc_errors import describe_rpc_error
 
-router = APIRouter(tags=["autenticacao"])
+router = APIRouter(tags=["autenticacao"], route_class=PolicyFirstRoute)
 
 FORM = "application/x-www-form-urlencoded"
 # The largest token request read (a login and a password are far smaller).

@@ -5,14 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from frequenta_gateway import mappers
-from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, allow
+from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.routes import MemberIdPath
 from frequenta_gateway.schemas.attendance import Attendance
 from frequenta_gateway.schemas.common import INT32_MAX, CalendarDate
 from frequenta_gateway.schemas.errors import error_responses
 
-router = APIRouter(tags=["frequencia"])
+router = APIRouter(tags=["frequencia"], route_class=PolicyFirstRoute)
 
 
 @router.get(

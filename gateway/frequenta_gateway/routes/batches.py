@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import batch_input, mappers
-from frequenta_gateway.auth.policies import CATRACA, STAFF, allow
+from frequenta_gateway.auth.policies import CATRACA, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep, SettingsDep
 from frequenta_gateway.errors import ApiError
 from frequenta_gateway.schemas.batches import (
@@ -19,7 +19,7 @@ from frequenta_gateway.schemas.batches import (
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.visits import Source
 
-router = APIRouter(tags=["importacoes"])
+router = APIRouter(tags=["importacoes"], route_class=PolicyFirstRoute)
 
 PATH = "/aluno/checkins/lote"
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from frequenta.attendance.v1 import attendance_pb2
 from frequenta.churn.v1 import churn_pb2
 from frequenta_gateway import mappers
-from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, allow
+from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, ChurnDep, DeadlineDep, SettingsDep
 from frequenta_gateway.errors import ApiError
 from frequenta_gateway.names import member_names
@@ -18,7 +18,7 @@ from frequenta_gateway.schemas.common import INT32_MAX
 from frequenta_gateway.schemas.errors import ErrorDetail, error_responses
 from frequenta_gateway.settings import GatewaySettings
 
-router = APIRouter(tags=["risco"])
+router = APIRouter(tags=["risco"], route_class=PolicyFirstRoute)
 
 
 @router.get(

@@ -7,13 +7,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2
 
-from frequenta_gateway.auth.policies import public
+from frequenta_gateway.auth.policies import PolicyFirstRoute, public
 from frequenta_gateway.clients import DeadlineDep, HealthDep, HealthTarget
 from frequenta_gateway.errors import error_response
 from frequenta_gateway.schemas.errors import ErrorDetail, ErrorResponse
 from frequenta_gateway.schemas.health import Liveness, Readiness
 
-router = APIRouter(tags=["saude"])
+router = APIRouter(tags=["saude"], route_class=PolicyFirstRoute)
 
 SERVING = health_pb2.HealthCheckResponse.ServingStatus.Name(health_pb2.HealthCheckResponse.SERVING)
 

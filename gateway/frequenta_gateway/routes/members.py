@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
-from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, allow
+from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.routes import MemberIdPath
 from frequenta_gateway.schemas.common import INT32_MAX, INT64_MAX
@@ -19,7 +19,7 @@ from frequenta_gateway.schemas.members import (
     StatusFilter,
 )
 
-router = APIRouter(tags=["alunos"])
+router = APIRouter(tags=["alunos"], route_class=PolicyFirstRoute)
 
 
 @router.post(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from frequenta.churn.v1 import churn_pb2
 from frequenta_gateway import mappers
-from frequenta_gateway.auth.policies import ADMIN, STAFF, allow
+from frequenta_gateway.auth.policies import ADMIN, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import ChurnDep, DeadlineDep
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.model import (
@@ -18,7 +18,7 @@ from frequenta_gateway.schemas.model import (
     RetrainingRequest,
 )
 
-router = APIRouter(tags=["modelo"])
+router = APIRouter(tags=["modelo"], route_class=PolicyFirstRoute)
 
 JobIdPath = Annotated[str, Path(description="Job id (UUID).", max_length=64)]
 VersionPath = Annotated[

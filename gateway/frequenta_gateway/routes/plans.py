@@ -6,12 +6,12 @@ from fastapi import APIRouter, Query, status
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
-from frequenta_gateway.auth.policies import ADMIN, ALUNO, STAFF, allow
+from frequenta_gateway.auth.policies import ADMIN, ALUNO, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.plans import Plan, PlanCreation
 
-router = APIRouter(tags=["planos"])
+router = APIRouter(tags=["planos"], route_class=PolicyFirstRoute)
 
 
 @router.get(

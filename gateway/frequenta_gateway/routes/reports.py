@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import report_formats
-from frequenta_gateway.auth.policies import STAFF, allow
+from frequenta_gateway.auth.policies import STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.schemas.common import CalendarDate
 from frequenta_gateway.schemas.errors import error_responses
@@ -18,7 +18,7 @@ from frequenta_gateway.schemas.reports import (
     ReportRequest,
 )
 
-router = APIRouter(tags=["relatorios"])
+router = APIRouter(tags=["relatorios"], route_class=PolicyFirstRoute)
 
 Format = Literal["json", "csv"]
 FormatQuery = Annotated[

@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 
 from frequenta_gateway import mappers
-from frequenta_gateway.auth.policies import CATRACA, STAFF, allow
+from frequenta_gateway.auth.policies import CATRACA, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.errors import ApiError
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.visits import CheckIn, CheckOut, Visit
 
-router = APIRouter(tags=["checkins"])
+router = APIRouter(tags=["checkins"], route_class=PolicyFirstRoute)
 
 IdempotencyKeyHeader = Annotated[
     str | None,

@@ -16,7 +16,7 @@ from gateway_fakes import rpc_error
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance.domain.errors import member_not_found
 from frequenta_gateway.app import create_app
-from frequenta_gateway.auth.policies import PublicPolicy, policies_of
+from frequenta_gateway.auth.policies import PolicyFirstRoute, PublicPolicy, policies_of
 from frequenta_gateway.auth.principal import Role
 from frequenta_gateway.settings import GatewaySettings
 
@@ -95,6 +95,21 @@ def test_every_route_is_in_the_matrix_and_declares_exactly_one_policy():
         policies = policies_of(route)
         assert len(policies) == 1, f"{key} declares {len(policies)} policies"
         assert isinstance(policies[0], PublicPolicy) == (MATRIX[key] == PUBLIC), key
+        assert isinstance(route, PolicyFirstRoute), f"{key}: its router needs PolicyFirstRoute"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), sorted(key for key in MATRIX if key[0] == "POST" and MATRIX[key] != PUBLIC)
+)
+async def test_the_token_is_checked_before_the_body(anonymous, settings, method, path):
+    """Without a token, or with a role the route refuses, a malformed body changes nothing."""
+    malformed = {"content": b"{not json", "headers": {"content-type": "application/json"}}
+    response = await anonymous.request(method, concrete(path), **malformed)
+    assert response.status_code == 401, response.text
+    headers = {**malformed["headers"], **bearer(settings, Role.CATRACA)}
+    if CATRACA not in MATRIX[(method, path)]:
+        response = await anonymous.request(method, concrete(path), content=b"{", headers=headers)
+        assert response.status_code == 403, response.text
 
 
 def test_the_openapi_names_the_roles_of_every_route(app):
