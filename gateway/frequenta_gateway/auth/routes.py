@@ -28,6 +28,8 @@ from frequenta_kit.grpc_errors import describe_rpc_error
 router = APIRouter(tags=["autenticacao"], route_class=PolicyFirstRoute)
 
 FORM = "application/x-www-form-urlencoded"
+# The OAuth2 form's names of the JSON body's fields.
+FORM_FIELD = {"login": "username", "senha": "password"}
 # The largest token request read (a login and a password are far smaller).
 MAX_TOKEN_REQUEST_BYTES = 8192
 
@@ -69,7 +71,12 @@ async def _credentials(request: Request) -> TokenRequest:
                 "login": fields.get("username", [""])[0],
                 "senha": fields.get("password", [""])[0],
             }
-            return TokenRequest.model_validate(form)
+            try:
+                return TokenRequest.model_validate(form)
+            except ValidationError as error:  # named as the form names them
+                raise RequestValidationError(
+                    [{**e, "loc": (FORM_FIELD[e["loc"][0]],)} for e in error.errors()]
+                ) from None
         if media in ("application/json", ""):
             return TokenRequest.model_validate_json(body or b"null")
     except ValidationError as error:

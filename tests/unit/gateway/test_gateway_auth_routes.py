@@ -74,7 +74,7 @@ async def test_wrong_credentials_are_401_without_saying_which(anonymous, users):
     [
         ({"json": {"login": "x"}}, 422, "senha"),
         ({"json": {"login": "x", "senha": "y", "extra": 1}}, 422, "extra"),
-        ({"data": {"username": "x"}}, 422, "senha"),
+        ({"data": {"username": "x"}}, 422, "password"),
         (
             {"data": {"grant_type": "client_credentials", "username": "x", "password": "y"}},
             422,
