@@ -62,7 +62,7 @@ OWN_MEMBER = OwnMember(ALUNO)
 
 
 class Policy:
-    """Base of the policies; :func:`policy_of` finds a route's one."""
+    """Base of the policies; :func:`policies_of` finds those of a route."""
 
     def describe(self) -> str:
         raise NotImplementedError
