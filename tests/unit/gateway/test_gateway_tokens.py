@@ -3,6 +3,9 @@ refused (decode raises, and the API answers 401); the secret is checked for the 
 
 import base64
 import json
+import os
+import subprocess
+import sys
 import time
 
 import jwt
@@ -128,3 +131,24 @@ def test_outside_local_the_dev_secret_and_short_secrets_are_refused(environment)
 def test_in_local_environments_the_dev_secret_is_accepted(environment):
     settings = GatewaySettings(_env_file=None, environment=environment)
     assert settings.jwt_secret.get_secret_value() == DEV_JWT_SECRET
+
+
+@pytest.mark.parametrize(
+    ("secret", "said"), [(None, "development default"), ("too-short", "fewer than 32")]
+)
+def test_the_process_refuses_to_start_with_a_weak_secret_outside_local(secret, said):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FREQUENTA_")}
+    env["FREQUENTA_ENVIRONMENT"] = "production"
+    env["FREQUENTA_GATEWAY_PORT"] = "1"  # never reached: it must stop before serving
+    if secret is not None:
+        env["FREQUENTA_JWT_SECRET"] = secret
+    started = subprocess.run(
+        [sys.executable, "-m", "frequenta_gateway", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode == 2
+    assert "the gateway cannot start" in started.stderr and said in started.stderr
+    assert "FREQUENTA_JWT_SECRET" in started.stderr
