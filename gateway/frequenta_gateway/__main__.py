@@ -12,10 +12,12 @@ from frequenta_gateway.auth import cli
 from frequenta_gateway.settings import GatewaySettings
 from frequenta_kit import gc_tuning
 from frequenta_kit.logs import configure_logging
+from frequenta_kit.privacy import redact_access_log
 
 
 def serve(settings: GatewaySettings) -> None:
     """Runs uvicorn until SIGTERM/SIGINT, then lets in-flight requests finish."""
+    redact_access_log()  # member searches (?q=) may carry a name or an e-mail
     config = uvicorn.Config(
         create_app(settings),
         host=settings.gateway_host,

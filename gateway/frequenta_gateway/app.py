@@ -7,8 +7,10 @@ from fastapi import FastAPI
 
 from frequenta_gateway.auth import routes as auth
 from frequenta_gateway.auth.policies import document_policies
+from frequenta_gateway.body_limits import install_body_limits
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
+from frequenta_gateway.rate_limits import RateLimiter
 from frequenta_gateway.routes import (
     attendance,
     batches,
@@ -78,6 +80,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             yield
         finally:
             await backends.close(grace=settings.shutdown_grace_seconds)
+            if app.state.rate_limiter is not None:
+                await app.state.rate_limiter.close()
 
     app = FastAPI(
         title="Frequenta API",
@@ -88,7 +92,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limiter = RateLimiter.of(settings) if settings.rate_limits_enabled else None
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
+    install_body_limits(app, settings)
     for module in (
         members,
         visits,

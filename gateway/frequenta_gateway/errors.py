@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from frequenta_gateway.schemas.errors import ErrorContent, ErrorDetail, ErrorResponse
 from frequenta_gateway.vocabulary import REST_FIELD_BY_PROTO_FIELD, rest_field
 from frequenta_kit.grpc_errors import describe_rpc_error
+from frequenta_kit.privacy import validation_summary
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,11 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
         return error_response(error.status_code, code, message, headers=error.headers)
 
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        withheld = validation_summary(error)  # its message would print a member's data
+        if withheld is not None:
+            log.error("unexpected error on %s %s: %s", request.method, request.url.path, withheld)
+        else:
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
         message = UNEXPECTED.default_message or "Unexpected error"
         return error_response(UNEXPECTED.status, UNEXPECTED.default_code, message)
 

@@ -2,7 +2,8 @@
 
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from frequenta_kit.settings import BaseProcessSettings
 
@@ -33,6 +34,34 @@ class GatewaySettings(BaseProcessSettings):
     bulk_max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     bulk_max_rows: int = Field(default=100_000, ge=1)
     bulk_deadline_seconds: float = Field(default=60.0, gt=0)
+
+    # Largest body of every other route (413 PAYLOAD_TOO_LARGE beyond, before it is read).
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    # Rate limits (rate_limits.py; README, "Limits"), counted in Redis in a moving window.
+    # Each is "N/second|minute|hour|day" ("N per 5 minutes"...), several joined by ";".
+    # Writes (POST, PUT, PATCH, DELETE) per client: its login, or else its IP address.
+    rate_limit_writes: str = "6000/minute"
+    # Attempts at the token endpoint per client IP and per login.
+    rate_limit_login_per_ip: str = "10/minute"
+    rate_limit_login_per_user: str = "5/minute"
+    # Redis slower than this (or down): the call goes through unlimited.
+    rate_limit_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
+    rate_limits_enabled: bool = True
+
+    @field_validator("rate_limit_writes", "rate_limit_login_per_ip", "rate_limit_login_per_user")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        try:
+            limits = parse_many(value)
+        except ValueError:
+            limits = []
+        if not limits or any(limit.amount < 1 for limit in limits):
+            raise ValueError(
+                f"{value!r} is not a rate limit; write e.g. '120/minute' or '10/minute;100/hour'"
+            )
+        return value
+
     # Access tokens (JWT, HS256): the signing secret, the `iss` and `aud` they carry and that
     # are checked, and their lifetime.
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)

@@ -10,6 +10,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from frequenta_kit.grpc_auth import server_interceptors
 from frequenta_kit.grpc_errors import DomainErrorInterceptor
 
 log = logging.getLogger(__name__)
@@ -28,16 +29,19 @@ class GrpcServer:
         host: str = "127.0.0.1",
         port: int = 0,
         max_message_bytes: int | None = None,
+        internal_token: str | None = None,
     ) -> None:
         """``max_message_bytes``: the largest request and response taken (gRPC's default, 4 MiB,
-        when None)."""
+        when None). ``internal_token``: required of every caller but the health service
+        (frequenta_kit.grpc_auth; None: no check)."""
         options = []
         if max_message_bytes is not None:
             options = [
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.max_send_message_length", max_message_bytes),
             ]
-        self._server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=options)
+        interceptors = [*server_interceptors(internal_token), DomainErrorInterceptor()]
+        self._server = grpc.aio.server(interceptors=interceptors, options=options)
         self._health = health.aio.HealthServicer()
         self._service_names = list(register(self._server))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)

@@ -6,7 +6,7 @@ Each process declares its own ``Settings`` subclass and builds it once in its en
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from frequenta_kit.broker import Topology
@@ -33,6 +33,10 @@ class BaseProcessSettings(BaseSettings):
     # of every key written there (tests use their own).
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_key_prefix: str = "frequenta"
+    # The shared token of internal gRPC calls (frequenta_kit.grpc_auth): servers require it in
+    # the metadata `authorization: Bearer <token>`, clients send it. Unset: the check is off,
+    # which only a local environment (local, dev, test) accepts.
+    internal_token: SecretStr | None = None
 
     @field_validator("gym_timezone")
     @classmethod
@@ -41,6 +45,15 @@ class BaseProcessSettings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown IANA time zone {value!r}, e.g. America/Sao_Paulo") from error
+        return value
+
+    @field_validator("internal_token")
+    @classmethod
+    def _strong_enough_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("use at least 16 characters, e.g. `openssl rand -hex 32`")
         return value
 
     @property

@@ -71,6 +71,9 @@ class Stack:
     churn_database_url: str
     rabbitmq_url: str
     broker_namespace: str
+    # Attendance's gRPC address and the internal token every process of the stack uses.
+    attendance_address: str
+    internal_token: str
     # The first admin of the stack (FREQUENTA_ADMIN_LOGIN / FREQUENTA_ADMIN_PASSWORD).
     admin_login: str
     admin_password: str
@@ -92,7 +95,8 @@ def launch_stack(
 ) -> Iterator[Stack]:
     """Every process of the Procfile, over fresh databases on ``server_url`` (dropped
     afterwards) and a broker namespace of their own; ``settings`` adds FREQUENTA_* variables
-    (``relay_poll_interval_seconds="0.2"``)."""
+    (``relay_poll_interval_seconds="0.2"``). The stack runs with the internal gRPC token
+    check on (a token of its own) and Redis keys under a prefix of its own."""
     suffix = uuid.uuid4().hex[:8]
     attendance_db = make_url(server_url).set(database=f"frequenta_e2e_{suffix}")
     churn_db = make_url(server_url).set(database=f"frequenta_e2e_churn_{suffix}")
@@ -109,6 +113,14 @@ def launch_stack(
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
         FREQUENTA_RABBITMQ_URL=rabbitmq_url,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
+        FREQUENTA_REDIS_KEY_PREFIX=f"frequenta-e2e-{suffix}",
+        FREQUENTA_INTERNAL_TOKEN=secrets.token_hex(16),
+        # Every test calls from 127.0.0.1, and many log in as the same admin: writes and logins
+        # are not limited unless a test asks (rate limits are tested in
+        # tests/integration/gateway).
+        FREQUENTA_RATE_LIMIT_WRITES="1000000/minute",
+        FREQUENTA_RATE_LIMIT_LOGIN_PER_IP="1000000/minute",
+        FREQUENTA_RATE_LIMIT_LOGIN_PER_USER="1000000/minute",
         # Secrets of the stack's own, not the dev defaults.
         FREQUENTA_ADMIN_LOGIN="admin",
         FREQUENTA_ADMIN_PASSWORD=secrets.token_urlsafe(16),
@@ -133,6 +145,8 @@ def launch_stack(
             *urls,
             rabbitmq_url,
             env["FREQUENTA_BROKER_NAMESPACE"],
+            env["FREQUENTA_ATTENDANCE_ADDRESS"],
+            env["FREQUENTA_INTERNAL_TOKEN"],
             env["FREQUENTA_ADMIN_LOGIN"],
             env["FREQUENTA_ADMIN_PASSWORD"],
         )

@@ -28,7 +28,7 @@ class TokenAuth(httpx.Auth):
         if token is None:
             token = yield from self._log_in(request)
             if token is None:
-                return  # the login's own answer (503...) is the answer: retry it later
+                return  # the login's own answer (503, 429) is the answer: retry it later
         request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401:
@@ -41,13 +41,14 @@ class TokenAuth(httpx.Auth):
     def _log_in(
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, str | None]:
-        """A new token; None when the gateway could not answer now (5xx, its response then
-        stands for the request's); LoginFailed when it refused the credentials."""
+        """A new token; None when the gateway could not answer now (5xx, or 429 after too
+        many logins: its response then stands for the request's, to retry after its
+        Retry-After); LoginFailed when it refused the credentials."""
         url = request.url.copy_with(path=TOKEN_PATH, query=None)
         response = yield httpx.Request(
             "POST", url, json={"login": self._login, "senha": self._password}
         )
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code == 429:
             return None
         if response.status_code != 200:
             raise LoginFailed(

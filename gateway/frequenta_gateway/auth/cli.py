@@ -1,6 +1,7 @@
 """``python -m frequenta_gateway users create | list | disable``: manage the API's users through
 attendance's UserService (the same calls as POST /usuarios, GET /usuarios and
-POST /usuarios/{id}/desativacao, without a token: whoever runs it reaches the service directly)."""
+POST /usuarios/{id}/desativacao, without a REST token: whoever runs it reaches the service
+directly, with the installation's FREQUENTA_INTERNAL_TOKEN)."""
 
 import argparse
 import asyncio
@@ -14,6 +15,7 @@ from frequenta.attendance.v1 import attendance_pb2_grpc
 from frequenta_gateway.auth.mappers import PROTO_ROLE, user_out
 from frequenta_gateway.auth.principal import Role
 from frequenta_gateway.settings import GatewaySettings
+from frequenta_kit.grpc_auth import internal_channel
 from frequenta_kit.grpc_errors import describe_rpc_error
 
 
@@ -44,7 +46,7 @@ def _password(args: argparse.Namespace) -> str:
 
 async def _run(args: argparse.Namespace, settings: GatewaySettings, password: str) -> str:
     timeout = settings.grpc_deadline_seconds
-    async with grpc.aio.insecure_channel(settings.attendance_address) as channel:
+    async with internal_channel(settings.attendance_address, settings.internal_token) as channel:
         stub = attendance_pb2_grpc.UserServiceStub(channel)
         if args.action == "create":
             request = pb.CreateUserRequest(

@@ -20,12 +20,14 @@ from frequenta_gateway.auth.policies import (
 )
 from frequenta_gateway.clients import DeadlineDep, SettingsDep, UsersDep
 from frequenta_gateway.errors import ApiError
+from frequenta_gateway.rate_limits import WRITES, limit_login
 from frequenta_gateway.schemas.common import INT64_MAX
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.users import Token, TokenRequest, User, UserCreation
 from frequenta_kit.grpc_errors import describe_rpc_error
 
-router = APIRouter(tags=["autenticacao"], route_class=PolicyFirstRoute)
+# Writes are rate-limited per client; token requests also per address and per login.
+router = APIRouter(tags=["autenticacao"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 FORM = "application/x-www-form-urlencoded"
 # The OAuth2 form's names of the JSON body's fields.
@@ -94,7 +96,7 @@ async def _credentials(request: Request) -> TokenRequest:
     response_model=Token,
     summary="Get an access token",
     response_description="A bearer token and its lifetime.",
-    responses=error_responses(401, 415, 422),
+    responses=error_responses(401, 415, 422, 429),
     openapi_extra=TOKEN_BODY,
     dependencies=[public()],
 )
@@ -109,8 +111,10 @@ async def issue_token(
     send as `Authorization: Bearer <access_token>`; log in again when it expires. Takes the
     OAuth2 password form (`username`, `password`: what Swagger UI's Authorize button sends) or
     JSON `{"login", "senha"}`. 401 `INVALID_CREDENTIALS` for a wrong login or password or a
-    disabled user, without saying which."""
+    disabled user, without saying which. 429 `RATE_LIMITED` after too many attempts from one
+    address or for one login (README, "Limits")."""
     credentials = await _credentials(request)
+    await limit_login(request, credentials.login)  # before the password costs anything
     try:
         reply = await users.Authenticate(
             pb.AuthenticateRequest(login=credentials.login, password=credentials.senha),

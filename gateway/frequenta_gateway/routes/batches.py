@@ -10,6 +10,7 @@ from frequenta_gateway import batch_input, mappers
 from frequenta_gateway.auth.policies import CATRACA, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep, SettingsDep
 from frequenta_gateway.errors import ApiError
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.batches import (
     BATCH_EXAMPLE,
     CSV_EXAMPLE,
@@ -19,7 +20,8 @@ from frequenta_gateway.schemas.batches import (
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.visits import Source
 
-router = APIRouter(tags=["importacoes"], route_class=PolicyFirstRoute)
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["importacoes"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 PATH = "/aluno/checkins/lote"
 

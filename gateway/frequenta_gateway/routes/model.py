@@ -9,6 +9,7 @@ from frequenta.churn.v1 import churn_pb2
 from frequenta_gateway import mappers
 from frequenta_gateway.auth.policies import ADMIN, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import ChurnDep, DeadlineDep
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.model import (
     ModelVersion,
@@ -18,7 +19,8 @@ from frequenta_gateway.schemas.model import (
     RetrainingRequest,
 )
 
-router = APIRouter(tags=["modelo"], route_class=PolicyFirstRoute)
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["modelo"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 JobIdPath = Annotated[str, Path(description="Job id (UUID).", max_length=64)]
 VersionPath = Annotated[

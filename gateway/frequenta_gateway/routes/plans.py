@@ -8,10 +8,12 @@ from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
 from frequenta_gateway.auth.policies import ADMIN, ALUNO, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.plans import Plan, PlanCreation
 
-router = APIRouter(tags=["planos"], route_class=PolicyFirstRoute)
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["planos"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 
 @router.get(

@@ -8,6 +8,7 @@ from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import report_formats
 from frequenta_gateway.auth.policies import STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.common import CalendarDate
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.reports import (
@@ -18,7 +19,8 @@ from frequenta_gateway.schemas.reports import (
     ReportRequest,
 )
 
-router = APIRouter(tags=["relatorios"], route_class=PolicyFirstRoute)
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["relatorios"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 Format = Literal["json", "csv"]
 FormatQuery = Annotated[

@@ -8,10 +8,12 @@ from frequenta_gateway import mappers
 from frequenta_gateway.auth.policies import CATRACA, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.errors import ApiError
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.visits import CheckIn, CheckOut, Visit
 
-router = APIRouter(tags=["checkins"], route_class=PolicyFirstRoute)
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["checkins"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 IdempotencyKeyHeader = Annotated[
     str | None,

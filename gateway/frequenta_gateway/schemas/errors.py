@@ -123,6 +123,11 @@ _ERROR_DOCS: dict[int, tuple[str, dict[str, Any]]] = {
         "A service behind the gateway did not answer within the deadline.",
         _example("UPSTREAM_TIMEOUT", "A service behind the gateway did not answer in time."),
     ),
+    429: (
+        "Too many requests from this client (or login attempts from this address or for this "
+        "login); retry after the seconds in `Retry-After`.",
+        _example("RATE_LIMITED", "Too many login attempts for this user: at most 5 per 1 minute."),
+    ),
     500: ("Unexpected error.", _example("INTERNAL_ERROR", "Unexpected error; it was logged.")),
 }
 

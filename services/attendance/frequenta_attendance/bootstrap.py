@@ -21,6 +21,7 @@ from frequenta_attendance.settings import AttendanceSettings
 from frequenta_attendance.uow import SqlAlchemyUnitOfWork, UnitOfWork
 from frequenta_kit.database import create_session_factory
 from frequenta_kit.errors import DomainError
+from frequenta_kit.grpc_auth import server_token
 from frequenta_kit.grpc_server import GrpcServer
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def build_server(
         host=settings.attendance_grpc_host,
         port=settings.attendance_grpc_port,
         max_message_bytes=settings.grpc_max_message_bytes,
+        internal_token=server_token(settings.internal_token, settings.environment),
     )
 
 

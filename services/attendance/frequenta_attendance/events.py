@@ -27,6 +27,7 @@ CHECKOUT_RECORDED = "checkout.recorded"
 MEMBERSHIP_CANCELLED = "membership.cancelled"
 
 CHECKINS_IMPORTED = "checkins.imported"
+MEMBER_PERSONAL_DATA_ERASED = "member.personal_data_erased"
 
 EVENT_TYPES = (
     MEMBER_REGISTERED,
@@ -34,6 +35,7 @@ EVENT_TYPES = (
     CHECKOUT_RECORDED,
     MEMBERSHIP_CANCELLED,
     CHECKINS_IMPORTED,
+    MEMBER_PERSONAL_DATA_ERASED,
 )
 
 
@@ -135,6 +137,20 @@ def membership_cancelled(member: Member) -> ev.EventEnvelope:
             member_id=member.id,
             cancelled_at=_timestamp(member.cancelled_at),
             reason=member.cancellation_reason.name.lower(),
+        )
+    )
+    return envelope
+
+
+def member_personal_data_erased(member: Member) -> ev.EventEnvelope:
+    """The member's personal data was erased: the event names the member and the instant,
+    nothing else (docs/personal-data.md)."""
+    if member.personal_data_erased_at is None:
+        raise ValueError(f"member {member.id}'s personal data was not erased")
+    envelope = _envelope(MEMBER_PERSONAL_DATA_ERASED, member.id, member.personal_data_erased_at)
+    envelope.member_personal_data_erased.CopyFrom(
+        ev.MemberPersonalDataErased(
+            member_id=member.id, erased_at=_timestamp(member.personal_data_erased_at)
         )
     )
     return envelope

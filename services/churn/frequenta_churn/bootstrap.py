@@ -24,6 +24,7 @@ from frequenta_churn.serving.snapshots import SnapshotKeeper
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork
 from frequenta_kit.database import create_session_factory
+from frequenta_kit.grpc_auth import server_token
 from frequenta_kit.grpc_server import GrpcServer
 from frequenta_kit.publisher import WorkPublisher
 
@@ -152,6 +153,9 @@ def build_server(
         serving=serving,
     )
     server = GrpcServer(
-        registrar(ChurnServicer(deps)), host=settings.churn_grpc_host, port=settings.churn_grpc_port
+        registrar(ChurnServicer(deps)),
+        host=settings.churn_grpc_host,
+        port=settings.churn_grpc_port,
+        internal_token=server_token(settings.internal_token, settings.environment),
     )
     return ChurnServer(server, serving, settings)

@@ -24,7 +24,6 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-import grpc
 from google.protobuf.message import DecodeError
 
 from frequenta.attendance.v1.attendance_pb2_grpc import AttendanceServiceStub
@@ -44,6 +43,7 @@ from frequenta_kit.consumer import (
 )
 from frequenta_kit.database import create_engine, create_session_factory
 from frequenta_kit.errors import NotFound, Unavailable
+from frequenta_kit.grpc_auth import internal_channel
 
 if TYPE_CHECKING:
     from frequenta_churn.ml.training import TrainingResult
@@ -174,7 +174,7 @@ async def run_retrain_worker(settings: ChurnSettings) -> None:
     engine = create_engine(settings.churn_database_url, pool_size=2)
     session_factory = create_session_factory(engine)
     lock = TrainingLock(settings.churn_database_url, poll=settings.training_lock_poll_seconds)
-    channel = grpc.aio.insecure_channel(settings.attendance_address)
+    channel = internal_channel(settings.attendance_address, settings.internal_token)
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)

@@ -6,11 +6,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from gateway_fakes import FakeStub
+from gateway_fakes import FakeStub, bearer
 
 from frequenta_gateway.app import create_app
-from frequenta_gateway.auth import tokens
-from frequenta_gateway.auth.principal import Principal, Role
 from frequenta_gateway.clients import (
     HealthTarget,
     get_attendance,
@@ -23,7 +21,10 @@ from frequenta_gateway.settings import GatewaySettings
 
 @pytest.fixture
 def settings() -> GatewaySettings:
-    return GatewaySettings(grpc_deadline_seconds=2.5, retry_after_seconds=30)
+    # No rate limits: they count in Redis (tests/integration/gateway test them).
+    return GatewaySettings(
+        grpc_deadline_seconds=2.5, retry_after_seconds=30, rate_limits_enabled=False
+    )
 
 
 @pytest.fixture
@@ -63,12 +64,6 @@ def app(
         for name, stub in health.items()  # type: ignore[arg-type]
     }
     return app
-
-
-def bearer(settings: GatewaySettings, role: Role = Role.ADMIN, aluno_id: int | None = None):
-    """The Authorization header of a valid token of ``role``."""
-    principal = Principal(login=f"test-{role}", papel=role, aluno_id=aluno_id)
-    return {"Authorization": f"Bearer {tokens.issue(settings, principal).access_token}"}
 
 
 @pytest.fixture

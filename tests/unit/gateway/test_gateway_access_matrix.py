@@ -9,9 +9,8 @@ the member routes for their own id only; another id gets the answer of an unknow
 import uuid
 
 import pytest
-from conftest import bearer
 from fastapi.routing import APIRoute, iter_route_contexts
-from gateway_fakes import rpc_error
+from gateway_fakes import bearer, rpc_error
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance.domain.errors import member_not_found
@@ -32,6 +31,7 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/aluno/{id:int}"): STAFF | {OWN},
     ("GET", "/alunos"): STAFF,
     ("POST", "/aluno/{id:int}/cancelamento"): STAFF,
+    ("DELETE", "/aluno/{id:int}/dados-pessoais"): {ADMIN},
     ("POST", "/aluno/checkin"): STAFF | {CATRACA},
     ("POST", "/aluno/checkout"): STAFF | {CATRACA},
     ("POST", "/aluno/checkins/lote"): STAFF | {CATRACA},

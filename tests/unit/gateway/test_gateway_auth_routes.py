@@ -5,8 +5,7 @@ import time
 
 import jwt
 import pytest
-from conftest import bearer
-from gateway_fakes import rpc_error
+from gateway_fakes import bearer, rpc_error
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from frequenta.attendance.v1 import attendance_pb2 as pb

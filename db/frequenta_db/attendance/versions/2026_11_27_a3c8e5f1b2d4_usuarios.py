@@ -2,7 +2,7 @@
 password, a role, and for a member's user the member).
 
 Revision ID: a3c8e5f1b2d4
-Revises: 7d2f4b9e1a60
+Revises: c4a9e2d17b05
 Create Date: 2026-11-27 09:00:00+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a3c8e5f1b2d4"
-down_revision: str | None = "7d2f4b9e1a60"
+down_revision: str | None = "c4a9e2d17b05"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

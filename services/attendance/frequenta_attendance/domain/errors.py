@@ -193,6 +193,15 @@ def open_in_stream(index: int, entered_at: datetime) -> Conflict:
     )
 
 
+def note_after_erasure(member_id: int) -> Conflict:
+    return Conflict(
+        "PERSONAL_DATA_ERASED",
+        f"member {member_id}'s personal data was erased on request; a cancellation of this "
+        "member keeps no free-text note (send the reason code only)",
+        field="note",
+    )
+
+
 def login_taken(login: str) -> AlreadyExists:
     return AlreadyExists(
         "LOGIN_ALREADY_EXISTS",

@@ -14,6 +14,7 @@ import grpc
 
 from frequenta.churn.v1 import churn_pb2
 from frequenta.churn.v1.churn_pb2_grpc import ChurnServiceStub
+from frequenta_kit.grpc_auth import Token, internal_channel
 from frequenta_kit.grpc_errors import describe_rpc_error
 
 log = logging.getLogger(__name__)
@@ -26,14 +27,15 @@ HIGH_RISK_REQUEST = churn_pb2.ListAtRiskMembersRequest(
 class ChurnHighRisk:
     """A HighRiskCounter over one gRPC channel to churn (opened lazily, closed by ``close``)."""
 
-    def __init__(self, address: str, *, deadline: float) -> None:
+    def __init__(self, address: str, *, deadline: float, token: Token = None) -> None:
         self._address = address
         self._deadline = deadline
+        self._token = token
         self._channel: grpc.aio.Channel | None = None
 
     def _stub(self) -> ChurnServiceStub:
         if self._channel is None:
-            self._channel = grpc.aio.insecure_channel(self._address)
+            self._channel = internal_channel(self._address, self._token)
         return ChurnServiceStub(self._channel)
 
     async def __call__(self) -> int | None:

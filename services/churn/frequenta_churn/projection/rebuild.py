@@ -13,7 +13,6 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
@@ -30,6 +29,7 @@ from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork
 from frequenta_kit.broker import connect, event_queue
 from frequenta_kit.database import create_engine, create_session_factory
+from frequenta_kit.grpc_auth import internal_channel
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,9 @@ async def run_rebuild(settings: ChurnSettings) -> RebuildCounts:
     engine = create_engine(settings.churn_database_url, pool_size=2)
     try:
         session_factory = create_session_factory(engine)
-        async with grpc.aio.insecure_channel(settings.attendance_address) as channel:
+        async with internal_channel(
+            settings.attendance_address, settings.internal_token
+        ) as channel:
             stub = AttendanceServiceStub(channel)
             counts = await rebuild(
                 uow=lambda: SqlAlchemyUnitOfWork(session_factory),
