@@ -10,6 +10,7 @@ from frequenta_gateway.auth.policies import document_policies
 from frequenta_gateway.body_limits import install_body_limits
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
+from frequenta_gateway.observability import install_observability
 from frequenta_gateway.rate_limits import RateLimiter
 from frequenta_gateway.routes import (
     attendance,
@@ -109,4 +110,5 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     ):
         document_policies(module.router)
         app.include_router(module.router)
+    install_observability(app)  # X-Request-ID on every request and response; GET /metrics
     return app

@@ -11,7 +11,7 @@ from grpc_health.v1 import health_pb2_grpc
 from frequenta.attendance.v1 import attendance_pb2, attendance_pb2_grpc
 from frequenta.churn.v1 import churn_pb2, churn_pb2_grpc
 from frequenta_gateway.settings import GatewaySettings
-from frequenta_kit.grpc_auth import internal_channel
+from frequenta_kit import grpc_channels
 
 ATTENDANCE_SERVICE = attendance_pb2.DESCRIPTOR.services_by_name["AttendanceService"].full_name
 CHURN_SERVICE = churn_pb2.DESCRIPTOR.services_by_name["ChurnService"].full_name
@@ -38,13 +38,21 @@ class Backends:
 
     @classmethod
     def open(cls, settings: GatewaySettings) -> "Backends":
-        limits = [
-            ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
-            ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
-        ]
-        token = settings.internal_token
-        attendance = internal_channel(settings.attendance_address, token, options=limits)
-        churn = internal_channel(settings.churn_address, token)
+        attendance = grpc_channels.channel(
+            settings.attendance_address,
+            service_config=grpc_channels.retrying_reads(
+                grpc_channels.ATTENDANCE_READS, grpc_channels.HEALTH_READS
+            ),
+            max_message_bytes=settings.grpc_max_message_bytes,
+            token=settings.internal_token,
+        )
+        churn = grpc_channels.channel(
+            settings.churn_address,
+            service_config=grpc_channels.retrying_reads(
+                grpc_channels.CHURN_READS, grpc_channels.HEALTH_READS
+            ),
+            token=settings.internal_token,
+        )
         return cls(
             attendance=attendance_pb2_grpc.AttendanceServiceStub(attendance),
             churn=churn_pb2_grpc.ChurnServiceStub(churn),

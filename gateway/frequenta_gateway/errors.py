@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frequenta_gateway.schemas.errors import ErrorContent, ErrorDetail, ErrorResponse
 from frequenta_gateway.vocabulary import REST_FIELD_BY_PROTO_FIELD, rest_field
+from frequenta_kit import request_ids
 from frequenta_kit.grpc_errors import describe_rpc_error
 from frequenta_kit.privacy import validation_summary
 
@@ -227,7 +228,10 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
         else:
             log.exception("unexpected error on %s %s", request.method, request.url.path)
         message = UNEXPECTED.default_message or "Unexpected error"
-        return error_response(UNEXPECTED.status, UNEXPECTED.default_code, message)
+        # Answered outside the middlewares, so the request id is added here.
+        request_id = request_ids.current()
+        headers = {request_ids.HEADER: request_id} if request_id else None
+        return error_response(UNEXPECTED.status, UNEXPECTED.default_code, message, headers=headers)
 
     app.add_exception_handler(grpc.aio.AioRpcError, on_rpc_error)
     app.add_exception_handler(ApiError, on_api_error)

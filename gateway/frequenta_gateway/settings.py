@@ -23,8 +23,9 @@ class GatewaySettings(BaseProcessSettings):
     churn_address: str = "127.0.0.1:50052"
     # Deadline of every gRPC call the gateway makes.
     grpc_deadline_seconds: float = Field(default=5.0, gt=0)
-    # Value of the Retry-After header on 503 answers.
-    retry_after_seconds: int = Field(default=30, ge=1)
+    # Value of the Retry-After header on 503 answers: a service restarting or a database failing
+    # over is back within seconds, and clients should not wait half a minute for it.
+    retry_after_seconds: int = Field(default=5, ge=1)
     # Seconds uvicorn gives in-flight requests on shutdown.
     shutdown_grace_seconds: float = 10.0
     # Largest gRPC message sent or received (a 100,000-row batch is about 10 MB in protobuf).

@@ -24,6 +24,8 @@ class BaseProcessSettings(BaseSettings):
     environment: str = "local"
     log_level: str = "INFO"
     log_json: bool = False
+    # gRPC servers log one line per call (method, status code, milliseconds, request id).
+    grpc_access_log: bool = True
     # The gym's time zone: the one that decides what a "day" and a "week" are.
     gym_timezone: str = "America/Sao_Paulo"
     # RabbitMQ, and the prefix of every exchange and queue name (tests use their own).
@@ -37,6 +39,11 @@ class BaseProcessSettings(BaseSettings):
     # the metadata `authorization: Bearer <token>`, clients send it. Unset: the check is off,
     # which only a local environment (local, dev, test) accepts.
     internal_token: SecretStr | None = None
+    # Prometheus metrics (frequenta_kit.metrics): served or not, the address they listen on, and
+    # ports by process kind ({"relay": 9205}; 0 = any free port), over the kinds' defaults.
+    metrics_enabled: bool = True
+    metrics_host: str = "127.0.0.1"
+    metrics_ports: dict[str, int] = {}
 
     @field_validator("gym_timezone")
     @classmethod

@@ -4,6 +4,7 @@ stack (conftest.py) and the stacks a test needs for itself (e.g. to restart Post
 them) are made the same way."""
 
 import asyncio
+import json
 import os
 import secrets
 import socket
@@ -13,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pytest
 from sqlalchemy import make_url
 
 from frequenta_kit.database import drop_database
+from frequenta_kit.metrics import DEFAULT_METRICS_PORTS
 from frequenta_ops.launcher import Launcher
 from frequenta_sim.login import TokenAuth
 
@@ -77,6 +79,8 @@ class Stack:
     # The first admin of the stack (FREQUENTA_ADMIN_LOGIN / FREQUENTA_ADMIN_PASSWORD).
     admin_login: str
     admin_password: str
+    # Process kind -> the port its Prometheus metrics are served on (the gateway: /metrics).
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
     def client(self, **options: Any) -> httpx.Client:
         """An HTTP client of the gateway logged in as the first admin."""
@@ -101,6 +105,9 @@ def launch_stack(
     attendance_db = make_url(server_url).set(database=f"frequenta_e2e_{suffix}")
     churn_db = make_url(server_url).set(database=f"frequenta_e2e_churn_{suffix}")
     attendance_port, churn_port, gateway_port = free_port(), free_port(), free_port()
+    # Each process kind's metrics on a free port of its own (the defaults may be taken), and
+    # JSON log lines (tests look for request ids in them).
+    metrics_ports = {kind: free_port() for kind in DEFAULT_METRICS_PORTS}
     urls = [url.render_as_string(hide_password=False) for url in (attendance_db, churn_db)]
     env = dict(
         os.environ,
@@ -113,6 +120,8 @@ def launch_stack(
         FREQUENTA_GATEWAY_PORT=str(gateway_port),
         FREQUENTA_RABBITMQ_URL=rabbitmq_url,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-e2e-{suffix}",
+        FREQUENTA_METRICS_PORTS=json.dumps(metrics_ports),
+        FREQUENTA_LOG_JSON="true",
         FREQUENTA_REDIS_KEY_PREFIX=f"frequenta-e2e-{suffix}",
         FREQUENTA_INTERNAL_TOKEN=secrets.token_hex(16),
         # Every test calls from 127.0.0.1, and many log in as the same admin: writes and logins
@@ -149,6 +158,7 @@ def launch_stack(
             env["FREQUENTA_INTERNAL_TOKEN"],
             env["FREQUENTA_ADMIN_LOGIN"],
             env["FREQUENTA_ADMIN_PASSWORD"],
+            metrics_ports,
         )
     finally:
         launcher.down()

@@ -3,8 +3,10 @@ case just changed. The use cases hand them to ``uow.outbox.add`` and never touch
 
 Each envelope has a fresh event id, the event type (also the AMQP routing key), the business
 instant the change happened at (entry, exit, enrollment or cancellation, which may lie in the
-past for imports), the schema version and the member. Events carry no contact data (e-mail,
-phone, birth date) and no names: consumers that need them ask attendance.
+past for imports), the schema version, the member, and the id of the request that caused it
+when there is one (a REST or gRPC call; for a bulk import's rows, the upload's). Events carry
+no contact data (e-mail, phone, birth date) and no names: consumers that need them ask
+attendance.
 """
 
 import uuid
@@ -18,6 +20,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from frequenta.events.v1 import events_pb2 as ev
 from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.models import Member, Visit
+from frequenta_kit import request_ids
 
 SCHEMA_VERSION = 1
 
@@ -58,6 +61,7 @@ def _envelope(event_type: str, member_id: int, occurred_at: datetime) -> ev.Even
         occurred_at=_timestamp(occurred_at),
         schema_version=SCHEMA_VERSION,
         member_id=member_id,
+        request_id=request_ids.current() or "",
     )
 
 
@@ -196,6 +200,7 @@ def visits_imported(
         event_type=CHECKINS_IMPORTED,
         schema_version=SCHEMA_VERSION,
         member_id=member_id,
+        request_id=request_ids.current() or "",
     )
     envelope.occurred_at.seconds, micros = divmod(latest, 1_000_000)
     envelope.occurred_at.nanos = micros * 1000

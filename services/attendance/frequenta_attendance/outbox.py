@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frequenta.events.v1 import events_pb2 as ev
 from frequenta_attendance.models import OutboxMessage
+from frequenta_kit import request_ids
 
 # Values of outbox.exchange: the relay maps them to the namespaced exchanges of the Topology.
 EVENTS = "events"
@@ -50,13 +51,23 @@ def _event_values(envelope: ev.EventEnvelope) -> dict[str, Any]:
         "routing_key": envelope.event_type,
         "aggregate_id": envelope.member_id,
         "content_type": PROTOBUF,
-        "headers": {"schema_version": envelope.schema_version},
+        "headers": _with_request_id(
+            {"schema_version": envelope.schema_version}, envelope.request_id
+        ),
         "payload": envelope.SerializeToString(),
         "occurred_at": _EPOCH
         + timedelta(
             seconds=envelope.occurred_at.seconds, microseconds=envelope.occurred_at.nanos // 1000
         ),
     }
+
+
+def _with_request_id(headers: dict[str, Any], request_id: str | None) -> dict[str, Any]:
+    """The AMQP headers plus ``x-request-id``: consumers log with it, and what they write carries
+    it on (a bulk import's chunks give it to their events)."""
+    if request_id:
+        headers[request_ids.METADATA_KEY] = request_id
+    return headers
 
 
 class OutboxRepository:
@@ -100,7 +111,7 @@ class OutboxRepository:
             routing_key=queue,
             aggregate_id=None,
             content_type=content_type,
-            headers=dict(headers or {}),
+            headers=_with_request_id(dict(headers or {}), request_ids.current()),
             payload=body,
             occurred_at=occurred_at or func.now(),
         )

@@ -35,6 +35,7 @@ from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.training_data import ExportedGym, NotEnoughData, export_gym
 from frequenta_churn.training_lock import TrainingLock
 from frequenta_churn.uow import SqlAlchemyUnitOfWork, UnitOfWork
+from frequenta_kit import grpc_channels
 from frequenta_kit.consumer import (
     PermanentFailure,
     WorkConsumer,
@@ -43,7 +44,6 @@ from frequenta_kit.consumer import (
 )
 from frequenta_kit.database import create_engine, create_session_factory
 from frequenta_kit.errors import NotFound, Unavailable
-from frequenta_kit.grpc_auth import internal_channel
 
 if TYPE_CHECKING:
     from frequenta_churn.ml.training import TrainingResult
@@ -174,7 +174,11 @@ async def run_retrain_worker(settings: ChurnSettings) -> None:
     engine = create_engine(settings.churn_database_url, pool_size=2)
     session_factory = create_session_factory(engine)
     lock = TrainingLock(settings.churn_database_url, poll=settings.training_lock_poll_seconds)
-    channel = internal_channel(settings.attendance_address, settings.internal_token)
+    channel = grpc_channels.channel(
+        settings.attendance_address,
+        service_config=grpc_channels.retrying_reads(grpc_channels.ATTENDANCE_READS),
+        token=settings.internal_token,
+    )
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)

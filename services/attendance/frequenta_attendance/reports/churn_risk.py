@@ -14,7 +14,8 @@ import grpc
 
 from frequenta.churn.v1 import churn_pb2
 from frequenta.churn.v1.churn_pb2_grpc import ChurnServiceStub
-from frequenta_kit.grpc_auth import Token, internal_channel
+from frequenta_kit import grpc_channels
+from frequenta_kit.grpc_auth import Token
 from frequenta_kit.grpc_errors import describe_rpc_error
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,10 @@ class ChurnHighRisk:
 
     def _stub(self) -> ChurnServiceStub:
         if self._channel is None:
-            self._channel = internal_channel(self._address, self._token)
+            reads = grpc_channels.retrying_reads(grpc_channels.CHURN_READS)
+            self._channel = grpc_channels.channel(
+                self._address, service_config=reads, token=self._token
+            )
         return ChurnServiceStub(self._channel)
 
     async def __call__(self) -> int | None:

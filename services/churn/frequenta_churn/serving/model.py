@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from prometheus_client import Counter, Info
+
 from frequenta_churn.ml.explain import Reference, Scorer
 from frequenta_churn.ml.schema import ModelSchema
 from frequenta_churn.ml.scoring import OnnxScorer
@@ -28,6 +30,14 @@ from frequenta_churn.serving.waiting import first_of
 from frequenta_kit.errors import Unavailable
 
 log = logging.getLogger(__name__)
+
+SERVING_MODEL = Info(
+    "frequenta_churn_serving_model",
+    "The model version this churn process serves (version 'none' before the first model).",
+)
+MODEL_SWAPS = Counter(
+    "frequenta_churn_model_swaps_total", "Serving models swapped in by this churn process."
+)
 
 
 class ModelSource(Protocol):
@@ -85,6 +95,7 @@ class ModelHolder:
         self._lock = asyncio.Lock()
         self._listeners: list[Callable[[ServingModel], None]] = []
         self.swaps = 0
+        SERVING_MODEL.info({"version": "none", "algorithm": "none"})
 
     @property
     def current(self) -> ServingModel | None:
@@ -139,6 +150,8 @@ class ModelHolder:
             self._current = model  # the swap: requests already running keep their reference
             self._refused = None
             self.swaps += 1
+            MODEL_SWAPS.inc()
+            SERVING_MODEL.info({"version": model.version, "algorithm": model.algorithm})
         log.info(
             "serving model %s (promotion %d)%s",
             model.version,
