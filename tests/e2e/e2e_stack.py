@@ -134,8 +134,9 @@ def launch_stack(
         FREQUENTA_ADMIN_LOGIN="admin",
         FREQUENTA_ADMIN_PASSWORD=secrets.token_urlsafe(16),
         FREQUENTA_JWT_SECRET=secrets.token_urlsafe(48),
-        **{f"FREQUENTA_{name.upper()}": value for name, value in settings.items()},
     )
+    # A test's own settings win over the defaults above (e.g. log_json).
+    env.update({f"FREQUENTA_{name.upper()}": value for name, value in settings.items()})
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
     try:
         subprocess.run(
