@@ -20,6 +20,7 @@ from frequenta_kit.errors import (
     DomainError,
     InvalidInput,
     NotFound,
+    Unauthenticated,
     Unavailable,
 )
 
@@ -31,6 +32,7 @@ GRPC_STATUS_BY_ERROR: dict[type[DomainError], grpc.StatusCode] = {
     Conflict: grpc.StatusCode.FAILED_PRECONDITION,
     InvalidInput: grpc.StatusCode.INVALID_ARGUMENT,
     Unavailable: grpc.StatusCode.UNAVAILABLE,
+    Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
 }
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ from frequenta_attendance.import_repository import ImportRepository
 from frequenta_attendance.outbox import OutboxRepository
 from frequenta_attendance.reports.repository import ReportRepository
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
+from frequenta_attendance.user_repository import UserRepository
 from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.uow import SessionUnitOfWork
 
@@ -39,6 +40,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     reports: ReportRepository
     imports: ImportRepository
+    users: UserRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -81,3 +83,4 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         self.outbox = OutboxRepository(session)
         self.reports = ReportRepository(session)
         self.imports = ImportRepository(session)
+        self.users = UserRepository(session)
