@@ -30,6 +30,13 @@ class UserRepository:
             query = query.where(User.active)
         return (await self._session.scalars(query)).all()
 
+    async def of_member(self, member_id: int, *, for_update: bool = False) -> Sequence[User]:
+        """The users (role ``aluno``) of one member."""
+        query = select(User).where(User.member_id == member_id).order_by(User.id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self._session.scalars(query)).all()
+
     async def add(self, user: User) -> None:
         self._session.add(user)
         if await _flush(self._session) == USER_LOGIN_UNIQUE:

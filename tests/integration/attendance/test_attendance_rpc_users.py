@@ -169,3 +169,24 @@ async def test_the_first_admin_is_created_once_by_replicas_starting_together():
         assert admin is not None and await passwords.verify(
             admin.password_hash, "first admin password"
         )
+
+
+async def test_an_erased_members_login_is_disabled_and_replaced(users, attendance, register_member):
+    """The login of a member's user is often their e-mail or name: erasing the member's
+    personal data (LGPD) disables the user and replaces its login in the same transaction."""
+    member = await register_member()
+    login = f"ana.souza.{uuid.uuid4().hex[:6]}@example.com"
+    created = await create(users, role=pb.USER_ROLE_MEMBER, member_id=member.id, login=login)
+
+    await attendance.EraseMemberPersonalData(pb.EraseMemberPersonalDataRequest(member_id=member.id))
+
+    listed = await users.ListUsers(pb.ListUsersRequest(include_inactive=True))
+    (after,) = [user for user in listed.users if user.id == created.id]
+    assert after.login == f"titular-removido-{member.id}-{created.id}"
+    assert not after.active
+    error = await rpc_error(
+        users.Authenticate(pb.AuthenticateRequest(login=login, password=PASSWORD))
+    )
+    assert_error(error, grpc.StatusCode.UNAUTHENTICATED, "INVALID_CREDENTIALS")
+    # The freed login may be given to someone else.
+    assert (await create(users, login=login)).login == login
