@@ -1,9 +1,17 @@
 """Small helpers shared by the end-to-end tests."""
 
+import time
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
+
+from frequenta_sim.generator import simulate
+from frequenta_sim.loader import GymLoader
+from frequenta_sim.params import SimParams
 
 
 def now() -> datetime:
@@ -43,3 +51,36 @@ def assert_error(
     for detail in erro["detalhes"]:
         assert set(detail) == {"campo", "mensagem"}, detail
     return erro
+
+
+def poll(probe: Callable[[], Any], within: float, what: str, every: float = 0.3) -> Any:
+    """``probe()``'s first truthy result, asked every ``every`` seconds for ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        if result := probe():
+            return result
+        assert time.monotonic() < deadline, f"{what}: not within {within:.0f}s"
+        time.sleep(every)
+
+
+def load_gym_with_model(
+    api: httpx.Client, *, members: int = 150, months: int = 8
+) -> dict[str, Any]:
+    """A simulated gym (a random seed) loaded through the REST API, then a model trained on it
+    through the retraining queue and promoted: risk answers from then on. The finished job."""
+    until = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    seed = uuid.uuid4().int % 1_000_000_000
+    gym = simulate(replace(SimParams(), members=members, months=months), seed=seed, until=until)
+    loader = GymLoader(api, batch_size=5000, workers=4, job_timeout=120, progress=False)
+    loaded = loader.load(gym)
+    assert loaded.accepted == gym.visit_count, loaded.lines()
+    queued = api.post("/modelo/retreino", json={"promover_se_melhor": True})
+    assert queued.status_code == 202, queued.text
+    location = queued.headers["location"]
+    job = poll(
+        lambda: (j := api.get(location).json())["estado"] in {"concluido", "falhou"} and j,
+        120,
+        "the retraining job",
+    )
+    assert job["estado"] == "concluido", job
+    return job

@@ -8,32 +8,20 @@ risk and list reads; and with Redis stopped every cached route still answers 200
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import grpc
 import httpx
 import pytest
-from e2e_redis import OwnRedis, own_redis
 from e2e_stack import launch_stack
-from e2e_support import iso, now, parse
+from e2e_support import iso, load_gym_with_model, now, parse, poll
+from redis_support import OwnRedis, own_redis
 
 from frequenta.attendance.v1 import attendance_pb2, attendance_pb2_grpc
-from frequenta_sim.generator import simulate
-from frequenta_sim.loader import GymLoader
-from frequenta_sim.params import SimParams
 
 pytestmark = pytest.mark.e2e
-
-
-def poll(probe: Callable[[], Any], within: float, what: str, every: float = 0.3) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        if result := probe():
-            return result
-        assert time.monotonic() < deadline, f"{what}: not within {within:.0f}s"
-        time.sleep(every)
 
 
 @dataclass(frozen=True)
@@ -67,25 +55,9 @@ def cached(request, tmp_path_factory, rabbitmq_url) -> Iterator[Cached]:
             model_poll_seconds="0.5",
             risk_snapshot_seconds="2",
         ) as stack,
-        # As conftest.py's `api` builds its client.
-        httpx.Client(base_url=stack.base_url, timeout=30) as api,
+        stack.client(timeout=30) as api,
     ):
-        until = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
-        seed = uuid.uuid4().int % 1_000_000_000
-        gym = simulate(replace(SimParams(), members=150, months=8), seed=seed, until=until)
-        loaded = GymLoader(api, batch_size=5000, workers=4, job_timeout=120, progress=False).load(
-            gym
-        )
-        assert loaded.accepted == gym.visit_count, loaded.lines()
-        queued = api.post("/modelo/retreino", json={"promover_se_melhor": True})
-        assert queued.status_code == 202, queued.text
-        location = queued.headers["location"]
-        job = poll(
-            lambda: (j := api.get(location).json())["estado"] in {"concluido", "falhou"} and j,
-            120,
-            "the retraining job",
-        )
-        assert job["estado"] == "concluido", job
+        load_gym_with_model(api)
         active = api.get("/alunos", params={"status": "ativos", "tamanho": 200}).json()["itens"]
         active.sort(key=lambda m: m["data_matricula"])
         yield Cached(api, redis, stack.attendance_address, stack.internal_token, active)

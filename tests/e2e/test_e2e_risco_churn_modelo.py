@@ -5,10 +5,8 @@ cancelled one (409), a member of a few days (a score flagged `historico_limitado
 list ranked, filtered and named, never with a cancelled member, and the daily report's count of
 members at high risk equal to the list's."""
 
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,11 +14,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from e2e_stack import launch_stack
-from e2e_support import assert_error, unique_email
-
-from frequenta_sim.generator import simulate
-from frequenta_sim.loader import GymLoader
-from frequenta_sim.params import SimParams
+from e2e_support import assert_error, load_gym_with_model, poll, unique_email
 
 pytestmark = pytest.mark.e2e
 
@@ -34,15 +28,6 @@ FACTORS = {
 }
 BANDS = ("baixo", "médio", "alto")
 GYM = ZoneInfo("America/Sao_Paulo")
-
-
-def poll(probe: Callable[[], Any], within: float, what: str, every: float = 0.3) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        if result := probe():
-            return result
-        assert time.monotonic() < deadline, f"{what}: not within {within:.0f}s"
-        time.sleep(every)
 
 
 def members(api: httpx.Client, status: str) -> list[dict[str, Any]]:
@@ -75,22 +60,7 @@ def served(request, tmp_path_factory, rabbitmq_url) -> Iterator[Served]:
         ) as stack,
         stack.client(timeout=30) as api,
     ):
-        until = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
-        seed = uuid.uuid4().int % 1_000_000_000
-        gym = simulate(replace(SimParams(), members=150, months=8), seed=seed, until=until)
-        loaded = GymLoader(api, batch_size=5000, workers=4, job_timeout=120, progress=False).load(
-            gym
-        )
-        assert loaded.accepted == gym.visit_count, loaded.lines()
-        queued = api.post("/modelo/retreino", json={"promover_se_melhor": True})
-        assert queued.status_code == 202, queued.text
-        location = queued.headers["location"]
-        job = poll(
-            lambda: (j := api.get(location).json())["estado"] in {"concluido", "falhou"} and j,
-            120,
-            "the retraining job",
-        )
-        assert job["estado"] == "concluido", job
+        job = load_gym_with_model(api)
         active, cancelled = members(api, "ativos"), members(api, "cancelados")
         assert active and cancelled
         yield Served(api, job["versao_modelo"], active, cancelled)

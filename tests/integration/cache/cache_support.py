@@ -1,13 +1,8 @@
-"""Helpers of the cache tests: a Redis server of a test's own (to stop and start), a response
-cache on a given Redis, and answers that count how often they were computed."""
+"""Helpers of the cache tests: a response cache on a given Redis, and answers that count how
+often they were computed (a Redis of a test's own: tests/redis_support.py)."""
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import time
-from pathlib import Path
 from typing import Any
 
 import redis.asyncio as redis
@@ -17,70 +12,6 @@ from frequenta_gateway.cache import ResponseCache
 from frequenta_gateway.settings import GatewaySettings
 
 REDIS_URL = os.environ.get("FREQUENTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """``redis-server`` on a free port, started and stopped by the test (never the shared one).
-    It keeps no data across a restart unless ``save()`` wrote a snapshot to its directory."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-                "--dbfilename",
-                "dump.rdb",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    def pause(self) -> None:
-        """Freeze it (SIGSTOP): connections stay open, nothing answers."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-
-    def stop(self) -> None:
-        """Kill it (no shutdown save)."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 class Answer(BaseModel):

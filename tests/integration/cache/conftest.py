@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis.asyncio as redis
-from cache_support import REDIS_URL, OwnRedis, delete_prefix
+from cache_support import REDIS_URL, delete_prefix
+from redis_support import OwnRedis
 
 from frequenta_kit.cache_versions import CacheVersions, redis_client
 

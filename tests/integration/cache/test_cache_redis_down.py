@@ -6,8 +6,9 @@ answers again after a failure."""
 import asyncio
 import json
 
-from cache_support import Counting, free_port, open_cache
+from cache_support import Counting, open_cache
 from prometheus_client import REGISTRY
+from redis_support import free_port
 
 from frequenta_kit.cache_versions import CacheVersions, redis_client
 

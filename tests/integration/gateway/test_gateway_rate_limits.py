@@ -4,9 +4,6 @@ endpoint attempts per IP and per login; 429 RATE_LIMITED with Retry-After; the w
 reads are not counted; Redis unreachable: everything goes through."""
 
 import asyncio
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -15,6 +12,7 @@ import grpc
 import httpx
 import pytest
 from fastapi import Body, FastAPI, Request
+from redis_support import free_port, own_redis
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance.domain.errors import invalid_credentials
@@ -100,12 +98,6 @@ async def clients() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
             await app.state.rate_limiter.close()
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def test_writes_over_the_limit_are_429_with_retry_after(clients) -> None:
     app, attendance = gateway(rate_limit_writes="3/minute")
     client = clients(app)
@@ -186,7 +178,7 @@ async def test_login_attempts_are_limited_per_login_and_per_address(clients) -> 
 
 async def test_redis_unreachable_lets_every_call_through(clients, caplog) -> None:
     app, attendance = gateway(
-        redis_url=f"redis://127.0.0.1:{closed_port()}/0", rate_limit_writes="1/minute"
+        redis_url=f"redis://127.0.0.1:{free_port()}/0", rate_limit_writes="1/minute"
     )
     client = clients(app)
     for _ in range(4):
@@ -230,51 +222,27 @@ async def test_a_silent_redis_costs_a_short_timeout_then_calls_go_through(client
         server.close()
 
 
-def start_redis(port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return process
-        time.sleep(0.05)
-    process.kill()
-    raise AssertionError(f"redis-server on port {port} did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(timeout=10)
-
-
-async def test_limits_apply_again_once_redis_is_back(clients, monkeypatch, poll) -> None:
+async def test_limits_apply_again_once_redis_is_back(clients, monkeypatch, poll, tmp_path) -> None:
     """A Redis of the test's own (the shared one is never stopped): limits apply, calls go
     through while it is stopped, and apply again, with the same process, once it is back."""
     monkeypatch.setattr(rate_limits, "RETRY_PAUSE_SECONDS", 0.1)
-    port = closed_port()
-    redis = start_redis(port)
-    try:
-        app, _ = gateway(redis_url=f"redis://127.0.0.1:{port}/0", rate_limit_writes="2/minute")
+    with own_redis(tmp_path) as redis:
+        app, _ = gateway(redis_url=redis.url, rate_limit_writes="2/minute")
         client = clients(app)
         statuses = [(await client.post("/planos", json=NEW_PLAN)).status_code for _ in range(3)]
         assert statuses == [201, 201, 429]
 
-        stop(redis)
+        redis.stop()
         for _ in range(3):
             assert (await client.post("/planos", json=NEW_PLAN)).status_code == 201
 
-        redis = start_redis(port)  # empty: the window starts again
+        redis.start()  # empty, on the same port: the window starts again
 
         async def limited_again() -> bool:
             response = await client.post("/planos", json=NEW_PLAN)
             return response.status_code == 429
 
         await poll(limited_again, within=15, interval=0.2, what="limits to apply again")
-    finally:
-        stop(redis)
 
 
 class FakeUsers:
