@@ -175,6 +175,20 @@ def validation_response(errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
     return error_response(422, code, message, details)
 
 
+def unreadable_body_response(cause: BaseException) -> JSONResponse:
+    """A JSON body FastAPI could not even parse (its bare 400): not UTF-8 text, or nested
+    deeper than a parser goes. Answered like any malformed JSON: 422 on the body."""
+    if isinstance(cause, UnicodeDecodeError):
+        reason = "not UTF-8 text"
+    elif isinstance(cause, RecursionError):
+        reason = "nested too deeply"
+    else:
+        reason = "unreadable"
+    message = f"Malformed JSON body: {reason}"
+    details = [ErrorDetail(campo="corpo", mensagem=message)]
+    return error_response(422, VALIDATION_ERROR, f"{message}.", details)
+
+
 # --- handlers ------------------------------------------------------------------------------------
 
 
@@ -197,6 +211,8 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 400 and error.__cause__ is not None:
+            return unreadable_body_response(error.__cause__)
         phrase = HTTPStatus(error.status_code).phrase
         if error.status_code == 404:
             message = f"No route {request.method} {request.url.path}."

@@ -1,5 +1,6 @@
 """Shared field types and base models of the REST schemas."""
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -10,19 +11,33 @@ INT64_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1
 
 
+_UNIX_TIME = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*", re.ASCII)
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 def _iso_text_only(value: Any) -> Any:
-    """Refuse numbers (Unix times) and other non-text for instants and dates: JSON carries them
-    as ISO-8601 strings only."""
-    if isinstance(value, str | datetime | date):
+    """Refuse numbers (Unix times), digits-only text (pydantic would read "0" as 1970-01-01) and
+    other non-text for instants and dates: they travel as ISO-8601 strings only."""
+    if isinstance(value, datetime | date):
+        return value
+    if isinstance(value, str) and not _UNIX_TIME.fullmatch(value):
         return value
     raise PydanticCustomError("iso_string_type", "Input should be an ISO-8601 string")
+
+
+def _full_date_only(value: Any) -> Any:
+    """A calendar date is exactly YYYY-MM-DD (OpenAPI's `format: date`): not an instant, not a
+    Unix time."""
+    if isinstance(value, date) or (isinstance(value, str) and _FULL_DATE.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_format", "Input should be a date as YYYY-MM-DD")
 
 
 # An instant: ISO-8601 with an offset. Without one, pydantic reports `timezone_aware`, which the
 # error layer turns into TIMESTAMP_WITHOUT_TIMEZONE.
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
 # A calendar date "YYYY-MM-DD".
-CalendarDate = Annotated[date, BeforeValidator(_iso_text_only)]
+CalendarDate = Annotated[date, BeforeValidator(_full_date_only)]
 # A database id in a JSON body: a JSON integer (not "1", 1.0 or true), 1 or more.
 StrictId = Annotated[int, Field(strict=True, ge=1, le=INT64_MAX)]
 

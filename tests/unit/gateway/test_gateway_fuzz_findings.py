@@ -1,0 +1,93 @@
+"""Regressions for what fuzzing the OpenAPI document found (tests/e2e/test_e2e_fuzz_openapi.py):
+each input here once got an answer the document does not declare, or was accepted although the
+document says it is invalid. Through the app, with fake stubs."""
+
+import pytest
+from gateway_protos import member
+
+from frequenta.attendance.v1 import attendance_pb2 as pb
+
+JSON = {"content-type": "application/json"}
+
+
+def erro(response) -> dict:
+    return response.json()["erro"]
+
+
+def campos(response) -> list[str]:
+    return [detail["campo"] for detail in erro(response)["detalhes"]]
+
+
+# --- a body that is not UTF-8, or nested too deeply: FastAPI's bare 400, now 422 ---------------
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "reason"),
+    [
+        ("/aluno/registro", b"\x80\x81\x82\x83", "not UTF-8 text"),
+        ("/aluno/checkin", b'{"aluno_id": "\xc3"}', "not UTF-8 text"),
+        ("/planos", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+async def test_an_unreadable_json_body_is_422_on_the_body(client, attendance, path, content, reason):
+    response = await client.post(path, content=content, headers=JSON)
+    assert response.status_code == 422, response.text
+    assert erro(response)["codigo"] == "VALIDATION_ERROR"
+    assert campos(response) == ["corpo"]
+    assert erro(response)["detalhes"][0]["mensagem"] == f"Malformed JSON body: {reason}"
+    assert attendance.calls == []
+
+
+# --- dates and instants as digits: pydantic reads "0" as 1970-01-01 ----------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"data_fim": "0"},
+        {"data_inicio": "1700000000"},
+        {"data_inicio": "2025-01-01T00:00:00Z"},
+        {"data_fim": "20250101"},
+    ],
+)
+async def test_a_date_query_must_be_yyyy_mm_dd(client, attendance, params):
+    response = await client.get("/aluno/42/frequencia", params=params)
+    assert response.status_code == 422, response.text
+    assert campos(response) == list(params)
+    assert attendance.calls == []
+
+
+async def test_a_report_date_in_the_path_must_be_yyyy_mm_dd(client, attendance):
+    response = await client.get("/relatorios/diarios/0")
+    assert response.status_code == 422, response.text
+    assert campos(response) == ["data"]
+    assert attendance.calls == []
+
+
+@pytest.mark.parametrize("value", ["0", "1700000000", " 1700000000.5 ", "-1"])
+async def test_an_instant_is_not_a_unix_time_in_a_string(client, attendance, value):
+    response = await client.post("/aluno/checkin", json={"aluno_id": 1, "data_entrada": value})
+    assert response.status_code == 422, response.text
+    assert campos(response) == ["data_entrada"]
+    assert attendance.calls == []
+
+
+async def test_a_birth_date_is_not_a_unix_time_in_a_string(client, attendance):
+    body = {"nome": "Ana", "email": "ana@example.com", "plano_id": 1, "data_nascimento": "0"}
+    response = await client.post("/aluno/registro", json=body)
+    assert response.status_code == 422, response.text
+    assert campos(response) == ["data_nascimento"]
+    assert attendance.calls == []
+
+
+async def test_iso_dates_and_instants_still_pass(client, attendance):
+    attendance.answer("RegisterMember", pb.RegisterMemberResponse(member=member(7)))
+    body = {
+        "nome": "Ana",
+        "email": "ana@example.com",
+        "plano_id": 1,
+        "data_nascimento": "1994-07-21",
+        "data_matricula": "2025-01-06T09:30:00-03:00",
+    }
+    response = await client.post("/aluno/registro", json=body)
+    assert response.status_code == 201, response.text
