@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from frequenta_gateway.allowed_methods import allowed_methods
 from frequenta_gateway.schemas.errors import ErrorContent, ErrorDetail, ErrorResponse
 from frequenta_gateway.vocabulary import REST_FIELD_BY_PROTO_FIELD, rest_field
 from frequenta_kit.grpc_errors import describe_rpc_error
@@ -214,14 +215,19 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
         if error.status_code == 400 and error.__cause__ is not None:
             return unreadable_body_response(error.__cause__)
         phrase = HTTPStatus(error.status_code).phrase
+        headers = error.headers
         if error.status_code == 404:
             message = f"No route {request.method} {request.url.path}."
         elif error.status_code == 405:
-            message = f"Method {request.method} is not allowed on {request.url.path}."
+            allowed = ", ".join(allowed_methods(request))
+            message = (
+                f"Method {request.method} is not allowed on {request.url.path}; allowed: {allowed}."
+            )
+            headers = {**(error.headers or {}), "Allow": allowed}
         else:
             message = str(error.detail) if error.detail else phrase
         code = HTTPStatus(error.status_code).name
-        return error_response(error.status_code, code, message, headers=error.headers)
+        return error_response(error.status_code, code, message, headers=headers)
 
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)

@@ -29,7 +29,9 @@ def campos(response) -> list[str]:
         ("/planos", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ],
 )
-async def test_an_unreadable_json_body_is_422_on_the_body(client, attendance, path, content, reason):
+async def test_an_unreadable_json_body_is_422_on_the_body(
+    client, attendance, path, content, reason
+):
     response = await client.post(path, content=content, headers=JSON)
     assert response.status_code == 422, response.text
     assert erro(response)["codigo"] == "VALIDATION_ERROR"
@@ -91,3 +93,23 @@ async def test_iso_dates_and_instants_still_pass(client, attendance):
     }
     response = await client.post("/aluno/registro", json=body)
     assert response.status_code == 201, response.text
+
+
+# --- 405: `Allow` lists every method of the resource, not only its first route's --------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/planos", "GET, POST"),
+        ("DELETE", "/relatorios/diarios", "GET, POST"),
+        ("PUT", "/aluno/42", "GET"),
+        ("GET", "/aluno/checkin", "POST"),
+    ],
+)
+async def test_a_405_allows_every_method_of_the_resource(client, method, path, allow):
+    response = await client.request(method, path)
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == allow
+    assert erro(response)["codigo"] == "METHOD_NOT_ALLOWED"
+    assert erro(response)["mensagem"].endswith(f"allowed: {allow}.")
