@@ -1,10 +1,17 @@
 """Shared field types and base models of the REST schemas."""
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+)
 from pydantic_core import PydanticCustomError
 
 INT64_MAX = 2**63 - 1
@@ -33,9 +40,23 @@ def _full_date_only(value: Any) -> Any:
     raise PydanticCustomError("date_format", "Input should be a date as YYYY-MM-DD")
 
 
+def _utc_representable(value: datetime) -> datetime:
+    """An instant whose UTC time is a datetime too: 0001-01-01T00:00:00+14:00 is not (its UTC
+    time is before year 1), and converting it failed with an OverflowError, a 500."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_range", "Instant out of range: in UTC it must be from year 1 to 9999"
+        ) from None
+    return value
+
+
 # An instant: ISO-8601 with an offset. Without one, pydantic reports `timezone_aware`, which the
 # error layer turns into TIMESTAMP_WITHOUT_TIMEZONE.
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+Instant = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_utc_representable)
+]
 # A calendar date "YYYY-MM-DD".
 CalendarDate = Annotated[date, BeforeValidator(_full_date_only)]
 # A database id in a JSON body: a JSON integer (not "1", 1.0 or true), 1 or more.

@@ -113,3 +113,31 @@ async def test_a_405_allows_every_method_of_the_resource(client, method, path, a
     assert response.headers["allow"] == allow
     assert erro(response)["codigo"] == "METHOD_NOT_ALLOWED"
     assert erro(response)["mensagem"].endswith(f"allowed: {allow}.")
+
+
+# --- an instant whose UTC time is outside year 1 to 9999: converting it overflowed, a 500 ------
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/aluno/checkin", {"aluno_id": 1}, "data_entrada"),
+        ("/aluno/checkin", {"aluno_id": 1}, "data_saida"),
+        ("/aluno/checkout", {"aluno_id": 1}, "data_saida"),
+        (
+            "/aluno/registro",
+            {"nome": "Ana", "email": "a@example.com", "plano_id": 1},
+            "data_matricula",
+        ),
+        ("/aluno/7/cancelamento", {"motivo": "preco"}, "data_cancelamento"),
+    ],
+)
+async def test_an_instant_beyond_utc_years_1_to_9999_is_422(
+    client, attendance, path, body, field, value
+):
+    response = await client.post(path, json={**body, field: value})
+    assert response.status_code == 422, response.text
+    assert campos(response) == [field]
+    assert "out of range" in erro(response)["detalhes"][0]["mensagem"]
+    assert attendance.calls == []
