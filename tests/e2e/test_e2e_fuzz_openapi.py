@@ -184,6 +184,21 @@ def _openapi_document() -> dict[str, Any]:
 
 # Filled by the `fuzz_target` fixture before any case is drawn; read lazily by the strategies.
 KNOWN: dict[str, list[Any]] = {}
+# Values at the edges of what the types hold, which generators rarely draw: dates and instants
+# at the ends of Python's range (a range's defaults or its UTC time overflow there) and around
+# the earliest instant the services accept; text with a NUL, which PostgreSQL cannot store.
+EDGES: dict[str, list[Any]] = {
+    "edge_dates": ["0001-01-01", "1969-12-31", "1970-01-01", "9999-12-31"],
+    "edge_instants": [
+        "0001-01-01T00:00:00+14:00",
+        "0001-01-01T00:00:00Z",
+        "1970-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T23:59:59-12:00",
+    ],
+    "edge_texts": ["\x00", "nul\x00inside"],
+}
+INSTANTS = ("data_entrada", "data_saida", "data_matricula", "data_cancelamento")
 
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -198,11 +213,19 @@ if ONLY:
 
 
 def _sometimes_known(strategy: st.SearchStrategy, fields: dict[str, str]) -> st.SearchStrategy:
-    """``strategy``'s dicts, or the same with some fields (name -> key of KNOWN) replaced by
-    values that exist in the fuzzed stack."""
+    """``strategy``'s dicts, or the same with some fields (name -> keys of KNOWN or EDGES,
+    joined by "+") replaced by values that exist in the fuzzed stack or sit at the edges."""
 
-    def existing(key: str) -> st.SearchStrategy:
-        return st.deferred(lambda: st.sampled_from(KNOWN[key]) if KNOWN.get(key) else st.nothing())
+    def existing(keys: str) -> st.SearchStrategy:
+        def values() -> st.SearchStrategy:
+            names = keys.split("+")
+            known = [value for name in names for value in KNOWN.get(name, [])]
+            edges = [value for name in names for value in EDGES.get(name, [])]
+            # Existing values three times as often as edge ones: they lead past the 404s.
+            options = known * 3 + edges
+            return st.sampled_from(options) if options else st.nothing()
+
+        return st.deferred(values)
 
     def swap(generated: Any) -> st.SearchStrategy:
         if not isinstance(generated, dict):
@@ -210,10 +233,12 @@ def _sometimes_known(strategy: st.SearchStrategy, fields: dict[str, str]) -> st.
         present = {name: key for name, key in fields.items() if name in generated}
         if not present:
             return st.just(generated)
-        replaced = st.fixed_dictionaries(
-            {name: existing(key) for name, key in present.items()}
-        ).map(lambda chosen: {**generated, **chosen})
-        return st.one_of(st.just(generated), replaced)
+        # Each field independently: as generated, or an existing / edge value.
+        chosen = {
+            name: st.one_of(st.just(generated[name]), existing(key))
+            for name, key in present.items()
+        }
+        return st.fixed_dictionaries(chosen).map(lambda values: {**generated, **values})
 
     return strategy.flatmap(swap)
 
@@ -224,9 +249,9 @@ def before_generate_path_parameters(context, strategy):
         strategy,
         {
             "id": "member_ids",
-            "versao": "model_versions",
-            "job_id": "job_ids",
-            "data": "report_dates",
+            "versao": "model_versions+edge_texts",
+            "job_id": "job_ids+edge_texts",
+            "data": "report_dates+edge_dates",
         },
     )
 
@@ -236,12 +261,20 @@ def before_generate_body(context, strategy):
     # A check-out succeeds only for a member inside: those the fixture checked in.
     inside = context.operation is not None and context.operation.path == "/aluno/checkout"
     members = "open_visit_member_ids" if inside else "member_ids"
-    return _sometimes_known(strategy, {"aluno_id": members, "plano_id": "plan_ids"})
+    fields = {
+        "aluno_id": members,
+        "plano_id": "plan_ids",
+        **dict.fromkeys(INSTANTS, "edge_instants"),
+    }
+    fields |= {"data": "edge_dates", "data_nascimento": "edge_dates", "nome": "edge_texts"}
+    return _sometimes_known(strategy, fields)
 
 
 @schema.hook
 def before_generate_query(context, strategy):
-    return _sometimes_known(strategy, {"plano_id": "plan_ids", "plano": "plan_codes"})
+    dates = dict.fromkeys(("data_inicio", "data_fim"), "edge_dates")
+    fields = {"plano_id": "plan_ids", "plano": "plan_codes+edge_texts", "q": "edge_texts"}
+    return _sometimes_known(strategy, fields | dates)
 
 
 STATUSES: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
