@@ -6,12 +6,17 @@ The stack is one of the module's own, not the session's: fuzzing cancels members
 plans, queues reports and retrainings, promotes and rolls back models, which would change what
 the other end-to-end tests see. A small simulated gym is seeded and a model trained first, and
 the generated path ids, member ids and plan codes are drawn partly from what exists, so fuzzing
-reaches the answers behind the 404s (a member's attendance and risk, a version's promotion...).
+reaches the answers behind the 404s (a member's attendance and risk, a version's promotion...),
+and partly from EDGES, values at the ends of what the types hold.
 
 Bounded for CI: FREQUENTA_FUZZ_EXAMPLES examples per operation (default 25) in the fuzzing
 phase, besides the schema's examples and schemathesis' coverage phase (boundary values of each
-field: over-long strings, int64 overflows, NUL bytes, out-of-range dates, missing fields...).
-Derandomized with a fixed seed (FREQUENTA_FUZZ_SEED), so a run is reproducible.
+field: over-long strings, int64 overflows, wrong types, missing fields...). Derandomized with a
+fixed seed (FREQUENTA_FUZZ_SEED), so a run is reproducible; FREQUENTA_FUZZ_OPERATIONS (a regular
+expression on "METHOD /path") fuzzes only some operations.
+
+Credentials: every request carries the headers of the `fuzz_headers` fixture (explicit headers
+win over generated ones), and the ignored_auth check probes the same request without them.
 """
 
 import collections
@@ -285,7 +290,8 @@ def test_the_gateway_serves_the_fuzzed_document(fuzz_target, fuzz_headers):
     assert served == schema.raw_schema
 
 
-@pytest.mark.timeout(600)
+# Per operation; a few seconds per example at worst on a loaded 2-core machine.
+@pytest.mark.timeout(max(600, 5 * EXAMPLES))
 @schema.parametrize()
 def test_every_operation_answers_as_documented(case, fuzz_target, fuzz_session, fuzz_headers):
     # The explicit headers win over generated ones (e.g. an Authorization header schemathesis
