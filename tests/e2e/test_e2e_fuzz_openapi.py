@@ -31,7 +31,7 @@ import httpx
 import pytest
 import requests
 import schemathesis
-from e2e_stack import launch_stack
+from e2e_stack import Stack, launch_stack
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -110,6 +110,16 @@ def _open_visits(api: httpx.Client, members: list[int]) -> list[int]:
     return members
 
 
+def _projected(api: httpx.Client, member_id: int) -> None:
+    """Waits until churn's projection (fed by events, seconds behind) knows ``member_id``, the
+    newest member: until then risk answers 404 for members attendance knows."""
+    poll(
+        lambda: api.get(f"/aluno/{member_id}/risco-churn").status_code != 404,
+        60,
+        f"member {member_id} in churn's projection",
+    )
+
+
 def _trained(api: httpx.Client, location: str, what: str) -> dict[str, Any]:
     """The retraining job at ``location`` once it ended; it must have succeeded."""
     job = poll(
@@ -136,16 +146,28 @@ def _import_job(api: httpx.Client, member_id: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(request, tmp_path_factory, rabbitmq_url) -> Iterator[str]:
-    """A stack of the module's own with a small simulated gym, two model versions (the first
+def fuzz_stack(request, tmp_path_factory, rabbitmq_url) -> Iterator[Stack]:
+    """A stack of the module's own: fuzzing changes what the other e2e tests would see."""
+    with launch_stack(
+        request, tmp_path_factory.mktemp("fuzz"), rabbitmq_url, model_poll_seconds="0.5"
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def fuzz_headers(fuzz_stack: Stack) -> dict[str, str]:
+    """Headers of every request the module sends, seeding and fuzzing alike: the credentials of
+    an admin once the API asks for them (e.g. ``{"Authorization": f"Bearer {token}"}`` with a
+    token from POST /auth/token on ``fuzz_stack.base_url``)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def fuzz_target(fuzz_stack: Stack, fuzz_headers: dict[str, str]) -> Iterator[str]:
+    """The stack's base URL, once it holds a small simulated gym, two model versions (the first
     serving), an import job, a daily report and members inside the gym, whose ids go to
     KNOWN."""
-    with (
-        launch_stack(
-            request, tmp_path_factory.mktemp("fuzz"), rabbitmq_url, model_poll_seconds="0.5"
-        ) as stack,
-        httpx.Client(base_url=stack.base_url, timeout=30) as api,
-    ):
+    with httpx.Client(base_url=fuzz_stack.base_url, headers=fuzz_headers, timeout=30) as api:
         until = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
         gym = simulate(replace(SimParams(), members=150, months=8), seed=SEED, until=until)
         loader = GymLoader(api, batch_size=5000, workers=2, job_timeout=120, progress=False)
@@ -164,13 +186,8 @@ def fuzz_target(request, tmp_path_factory, rabbitmq_url) -> Iterator[str]:
             job_ids=[job["job_id"] for job in retrainings] + [_import_job(api, members[0])],
             report_dates=[report.json()["data"]],
         )
-        yield stack.base_url
-
-
-@pytest.fixture(scope="module")
-def fuzz_headers() -> dict[str, str]:
-    """Headers sent with every fuzzed request (credentials, once the API asks for them)."""
-    return {}
+        _projected(api, max(active))
+    yield fuzz_stack.base_url
 
 
 @pytest.fixture(scope="module")
