@@ -262,6 +262,8 @@ def run(args: argparse.Namespace) -> None:
         FREQUENTA_RABBITMQ_URL=RABBITMQ_URL,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-bench-{suffix}",
         FREQUENTA_LOG_LEVEL="WARNING",
+        # The gateway's gRPC calls carry the internal token, as in production.
+        FREQUENTA_INTERNAL_TOKEN=os.environ.get("FREQUENTA_INTERNAL_TOKEN") or uuid.uuid4().hex,
     )
     scenarios = [Scenario.parse(part) for part in args.scenarios.split(",")]
     asyncio.run(init_attendance_database(database_url))

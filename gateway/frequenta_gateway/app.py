@@ -5,8 +5,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from frequenta_gateway.body_limits import install_body_limits
+from frequenta_gateway.cache import ResponseCache
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
+from frequenta_gateway.observability import install_observability
+from frequenta_gateway.rate_limits import RateLimiter
 from frequenta_gateway.routes import (
     attendance,
     batches,
@@ -64,10 +68,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         backends = Backends.open(settings)
         app.state.backends = backends
+        app.state.cache = ResponseCache.open(settings)
         try:
             yield
         finally:
+            await app.state.cache.close()
             await backends.close(grace=settings.shutdown_grace_seconds)
+            if app.state.rate_limiter is not None:
+                await app.state.rate_limiter.close()
 
     app = FastAPI(
         title="Frequenta API",
@@ -78,7 +86,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.cache = ResponseCache.off(settings)  # until the lifespan connects it to Redis
+    app.state.rate_limiter = RateLimiter.of(settings) if settings.rate_limits_enabled else None
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
+    install_body_limits(app, settings)
     for module in (members, visits, batches, attendance, churn, model, reports, plans, health):
         app.include_router(module.router)
+    install_observability(app)  # X-Request-ID on every request and response; GET /metrics
     return app

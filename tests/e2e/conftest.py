@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_stack import launch_stack
+from e2e_stack import Stack, launch_stack
 from e2e_support import unique_email
 from rabbitmq_support import own_vhost
 
@@ -26,12 +26,18 @@ def rabbitmq_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def stack(
+def running_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, rabbitmq_url: str
-) -> Iterator[str]:
-    """Starts the stack once for the session; yields the gateway's base URL."""
+) -> Iterator[Stack]:
+    """Starts the stack once for the session."""
     with launch_stack(request, tmp_path_factory.mktemp("run"), rabbitmq_url) as running:
-        yield running.base_url
+        yield running
+
+
+@pytest.fixture(scope="session")
+def stack(running_stack: Stack) -> str:
+    """The session's stack: the gateway's base URL."""
+    return running_stack.base_url
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import batch_input, mappers
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep, SettingsDep
 from frequenta_gateway.errors import ApiError
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.batches import (
     BATCH_EXAMPLE,
     CSV_EXAMPLE,
@@ -18,7 +19,7 @@ from frequenta_gateway.schemas.batches import (
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.visits import Source
 
-router = APIRouter(tags=["importacoes"])
+router = APIRouter(tags=["importacoes"], dependencies=[WRITES])  # writes are rate-limited
 
 PATH = "/aluno/checkins/lote"
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.routes import MemberIdPath
 from frequenta_gateway.schemas.common import INT32_MAX, INT64_MAX
 from frequenta_gateway.schemas.errors import error_responses
@@ -15,10 +16,11 @@ from frequenta_gateway.schemas.members import (
     Member,
     MemberPage,
     MemberRegistration,
+    PersonalDataErasure,
     StatusFilter,
 )
 
-router = APIRouter(tags=["alunos"])
+router = APIRouter(tags=["alunos"], dependencies=[WRITES])  # writes are rate-limited
 
 
 @router.post(
@@ -96,4 +98,30 @@ async def cancel_membership(
     """Ends the membership with a reason code (200 with the member, `ativo: false`). 409
     `ALREADY_CANCELLED`; 422 `CANCELLATION_BEFORE_ENROLLMENT` or `TIMESTAMP_IN_FUTURE`."""
     reply = await attendance.CancelMembership(mappers.cancel_request(id, body), timeout=deadline)
+    return mappers.member_out(reply.member)
+
+
+# policy: admin (only an admin may erase personal data; applied with the JWT roles)
+@router.delete(
+    "/aluno/{id:int}/dados-pessoais",
+    response_model=Member,
+    summary="Erase a member's personal data (LGPD)",
+    response_description="The member after erasure: placeholders, `dados_removidos_em` set.",
+    responses=error_responses(404, 422),
+)
+async def erase_personal_data(
+    id: MemberIdPath,
+    attendance: AttendanceDep,
+    deadline: DeadlineDep,
+    body: PersonalDataErasure | None = None,
+) -> Member:
+    """Erases the member's personal data on their request (200 with the member): `nome` becomes
+    "Titular removido #<id>", `email` an undeliverable placeholder (the address may register
+    again), `telefone`, `data_nascimento` and `observacao_cancelamento` null. The membership,
+    its dates and every visit stay (anonymous attendance, statistics, training); it does not
+    cancel. Repeating it answers the same member. Optional body `{"motivo"}`. 404
+    `MEMBER_NOT_FOUND`. docs/personal-data.md."""
+    reply = await attendance.EraseMemberPersonalData(
+        mappers.erase_request(id, body), timeout=deadline
+    )
     return mappers.member_out(reply.member)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Response, status
 from frequenta.churn.v1 import churn_pb2
 from frequenta_gateway import mappers
 from frequenta_gateway.clients import ChurnDep, DeadlineDep
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.model import (
     ModelVersion,
@@ -17,7 +18,7 @@ from frequenta_gateway.schemas.model import (
     RetrainingRequest,
 )
 
-router = APIRouter(tags=["modelo"])
+router = APIRouter(tags=["modelo"], dependencies=[WRITES])  # writes are rate-limited
 
 JobIdPath = Annotated[str, Path(description="Job id (UUID).", max_length=64)]
 VersionPath = Annotated[

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Query, status
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.plans import Plan, PlanCreation
 
-router = APIRouter(tags=["planos"])
+router = APIRouter(tags=["planos"], dependencies=[WRITES])  # writes are rate-limited
 
 
 @router.get(

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import report_formats
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.common import CalendarDate
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.reports import (
@@ -17,7 +18,7 @@ from frequenta_gateway.schemas.reports import (
     ReportRequest,
 )
 
-router = APIRouter(tags=["relatorios"])
+router = APIRouter(tags=["relatorios"], dependencies=[WRITES])  # writes are rate-limited
 
 Format = Literal["json", "csv"]
 FormatQuery = Annotated[

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Header, Response, status
 from frequenta_gateway import mappers
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.errors import ApiError
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.visits import CheckIn, CheckOut, Visit
 
-router = APIRouter(tags=["checkins"])
+router = APIRouter(tags=["checkins"], dependencies=[WRITES])  # writes are rate-limited
 
 IdempotencyKeyHeader = Annotated[
     str | None,

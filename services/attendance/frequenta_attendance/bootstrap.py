@@ -12,7 +12,9 @@ from frequenta_attendance.grpc_api import (
 )
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_attendance.uow import SqlAlchemyUnitOfWork
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_session_factory
+from frequenta_kit.grpc_auth import server_token
 from frequenta_kit.grpc_server import GrpcServer
 
 
@@ -21,12 +23,17 @@ def gym_rules(settings: AttendanceSettings) -> GymRules:
 
 
 def build_server(
-    settings: AttendanceSettings, engine: AsyncEngine, *, clock: Clock = system_clock
+    settings: AttendanceSettings,
+    engine: AsyncEngine,
+    *,
+    clock: Clock = system_clock,
+    versions: CacheVersions | None = None,
 ) -> GrpcServer:
-    """The attendance gRPC server (not started) on the configured host and port."""
+    """The attendance gRPC server (not started) on the configured host and port; its commits
+    bump the cache ``versions`` of what they changed."""
     session_factory = create_session_factory(engine)
     deps = Dependencies(
-        uow=lambda: SqlAlchemyUnitOfWork(session_factory),
+        uow=lambda: SqlAlchemyUnitOfWork(session_factory, versions),
         clock=clock,
         rules=gym_rules(settings),
         limits=ImportLimits(
@@ -40,4 +47,5 @@ def build_server(
         host=settings.attendance_grpc_host,
         port=settings.attendance_grpc_port,
         max_message_bytes=settings.grpc_max_message_bytes,
+        internal_token=server_token(settings.internal_token, settings.environment),
     )

@@ -121,6 +121,17 @@ class Member(Base):
         CheckConstraint(
             "char_length(observacao_cancelamento) <= 1000", name="observacao_cancelamento_tamanho"
         ),
+        # Erased personal data (docs/personal-data.md) stays erased.
+        CheckConstraint(
+            "dados_removidos_em IS NULL OR (telefone IS NULL AND data_nascimento IS NULL"
+            " AND observacao_cancelamento IS NULL)",
+            name="dados_removidos_vazios",
+        ),
+        CheckConstraint(
+            "motivo_remocao_dados IS NULL OR (dados_removidos_em IS NOT NULL"
+            " AND char_length(motivo_remocao_dados) <= 500)",
+            name="motivo_remocao_dados",
+        ),
         Index(MEMBER_EMAIL_UNIQUE, func.lower(text("email")), unique=True),
         Index("ix_alunos_data_matricula", text("data_matricula DESC")),
         # Cancellations of a day (daily reports); active members have none.
@@ -145,6 +156,10 @@ class Member(Base):
     )
     cancellation_note: Mapped[str | None] = mapped_column("observacao_cancelamento", Text)
     created_at: Mapped[datetime] = mapped_column("criado_em", server_default=func.now())
+    # Set once the member's personal data was erased on request (LGPD).
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column("dados_removidos_em")
+    # The optional basis of that request.
+    erasure_reason: Mapped[str | None] = mapped_column("motivo_remocao_dados", Text)
 
     plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
 

@@ -11,17 +11,24 @@ case writes, its state changes and the outbox rows reporting them (``uow.outbox`
 through the same session, hence one transaction: an event is stored if and only if its change is.
 
 A database that cannot be reached surfaces as the domain error Unavailable (frequenta_kit.uow).
+
+The members its events are about are marked as being written just before the commit (the
+gateway then neither serves nor stores their answers), and right after it get their cache
+versions bumped (and the at-risk list's with a cancellation or an erasure) and the marks
+lifted, so the gateway's cached answers about them become unreachable (docs/cache.md). A unit
+of work built without ``versions`` bumps nothing.
 """
 
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_attendance.import_repository import ImportRepository
 from frequenta_attendance.outbox import OutboxRepository
 from frequenta_attendance.reports.repository import ReportRepository
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.uow import SessionUnitOfWork
 
 
@@ -47,6 +54,25 @@ class UnitOfWork(Protocol):
 
 class SqlAlchemyUnitOfWork(SessionUnitOfWork):
     database_label = "attendance"
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        versions: CacheVersions | None = None,
+    ) -> None:
+        super().__init__(session_factory)
+        self._versions = versions
+
+    async def commit(self) -> None:
+        outbox, versions = self.outbox, self._versions
+        changed, outbox.changed_members = outbox.changed_members, set()
+        list_changed, outbox.risk_list_changed = outbox.risk_list_changed, False
+        marked = versions is not None and bool(changed) and await versions.mark_members(changed)
+        try:
+            await super().commit()
+        finally:  # even when the commit's outcome is unknown: an extra bump costs one miss
+            if versions is not None and changed:
+                await versions.bump_members(changed, risk_list=list_changed, marked=marked)
 
     def _bind(self, session: AsyncSession) -> None:
         self.plans = PlanRepository(session)

@@ -20,7 +20,10 @@ from frequenta_gateway.settings import GatewaySettings
 
 @pytest.fixture
 def settings() -> GatewaySettings:
-    return GatewaySettings(grpc_deadline_seconds=2.5, retry_after_seconds=30)
+    # No rate limits: they count in Redis (tests/integration/gateway test them).
+    return GatewaySettings(
+        grpc_deadline_seconds=2.5, retry_after_seconds=30, rate_limits_enabled=False
+    )
 
 
 @pytest.fixture

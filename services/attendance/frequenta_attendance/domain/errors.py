@@ -191,3 +191,12 @@ def open_in_stream(index: int, entered_at: datetime) -> Conflict:
         "still open at this entry; send its exit first",
         field="occurred_at",
     )
+
+
+def note_after_erasure(member_id: int) -> Conflict:
+    return Conflict(
+        "PERSONAL_DATA_ERASED",
+        f"member {member_id}'s personal data was erased on request; a cancellation of this "
+        "member keeps no free-text note (send the reason code only)",
+        field="note",
+    )
