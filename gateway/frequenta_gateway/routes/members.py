@@ -29,7 +29,7 @@ router = APIRouter(tags=["alunos"], dependencies=[WRITES])  # writes are rate-li
     response_model=Member,
     summary="Register a member on a plan",
     response_description="The member as stored, with their plan.",
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(404, 409, 413, 422),
 )
 async def register_member(
     body: MemberRegistration, response: Response, attendance: AttendanceDep, deadline: DeadlineDep
@@ -90,7 +90,7 @@ async def list_members(
     response_model=Member,
     summary="Cancel a membership",
     response_description="The member, now cancelled.",
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(404, 409, 413, 422),
 )
 async def cancel_membership(
     id: MemberIdPath, body: Cancellation, attendance: AttendanceDep, deadline: DeadlineDep
@@ -107,7 +107,7 @@ async def cancel_membership(
     response_model=Member,
     summary="Erase a member's personal data (LGPD)",
     response_description="The member after erasure: placeholders, `dados_removidos_em` set.",
-    responses=error_responses(404, 422),
+    responses=error_responses(404, 413, 422),
 )
 async def erase_personal_data(
     id: MemberIdPath,

@@ -44,7 +44,7 @@ def _idempotency_key(body: CheckIn, header: str | None) -> str | None:
             "description": "Replay of an earlier identical request with the same idempotency key "
             "(header `Idempotent-Replayed: true`); nothing new stored.",
         },
-        **error_responses(404, 409, 422),
+        **error_responses(404, 409, 413, 422),
     },
 )
 async def check_in(
@@ -76,7 +76,7 @@ async def check_in(
     response_model=Visit,
     summary="Record an exit",
     response_description="The visit, now closed, with its duration.",
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(404, 409, 413, 422),
 )
 async def check_out(body: CheckOut, attendance: AttendanceDep, deadline: DeadlineDep) -> Visit:
     """Closes the member's open visit (200 with the visit and its duration). 409 `NO_OPEN_VISIT`;

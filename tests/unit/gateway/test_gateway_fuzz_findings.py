@@ -26,7 +26,7 @@ def campos(response) -> list[str]:
     [
         ("/aluno/registro", b"\x80\x81\x82\x83", "not UTF-8 text"),
         ("/aluno/checkin", b'{"aluno_id": "\xc3"}', "not UTF-8 text"),
-        ("/planos", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("/planos", b"[" * 5_000 + b"]" * 5_000, "nested too deeply"),
     ],
 )
 async def test_an_unreadable_json_body_is_422_on_the_body(
@@ -140,4 +140,26 @@ async def test_an_instant_beyond_utc_years_1_to_9999_is_422(
     assert response.status_code == 422, response.text
     assert campos(response) == [field]
     assert "out of range" in erro(response)["detalhes"][0]["mensagem"]
+    assert attendance.calls == []
+
+
+# --- 413: every route that takes a body may refuse it as too large, so declares it ------------
+
+
+def test_every_operation_with_a_body_declares_413(app):
+    document = app.openapi()
+    undeclared = [
+        f"{method.upper()} {path}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation and "413" not in operation["responses"]
+    ]
+    assert undeclared == []
+
+
+async def test_a_body_over_the_route_limit_is_413_as_declared(client, attendance, settings):
+    body = {"motivo": "preco", "observacao": "x" * settings.max_body_bytes}
+    response = await client.post("/aluno/7/cancelamento", json=body)
+    assert response.status_code == 413, response.text
+    assert erro(response)["codigo"] == "PAYLOAD_TOO_LARGE"
     assert attendance.calls == []
