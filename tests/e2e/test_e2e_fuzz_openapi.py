@@ -208,7 +208,8 @@ def _openapi_document() -> dict[str, Any]:
 KNOWN: dict[str, list[Any]] = {}
 # Values at the edges of what the types hold, which generators rarely draw: dates and instants
 # at the ends of Python's range (a range's defaults or its UTC time overflow there) and around
-# the earliest instant the services accept; text with a NUL, which PostgreSQL cannot store.
+# the earliest instant the services accept; text with a NUL, which PostgreSQL cannot store;
+# text longer than any body a route takes but the bulk upload (64 KiB).
 EDGES: dict[str, list[Any]] = {
     "edge_dates": ["0001-01-01", "1969-12-31", "1970-01-01", "9999-12-31"],
     "edge_instants": [
@@ -219,6 +220,7 @@ EDGES: dict[str, list[Any]] = {
         "9999-12-31T23:59:59-12:00",
     ],
     "edge_texts": ["\x00", "nul\x00inside"],
+    "edge_long_texts": ["x" * 70_000],
 }
 INSTANTS = ("data_entrada", "data_saida", "data_matricula", "data_cancelamento")
 
@@ -288,7 +290,8 @@ def before_generate_body(context, strategy):
         "plano_id": "plan_ids",
         **dict.fromkeys(INSTANTS, "edge_instants"),
     }
-    fields |= {"data": "edge_dates", "data_nascimento": "edge_dates", "nome": "edge_texts"}
+    fields |= {"data": "edge_dates", "data_nascimento": "edge_dates"}
+    fields |= {"nome": "edge_texts+edge_long_texts", "observacao": "edge_long_texts"}
     return _sometimes_known(strategy, fields)
 
 
