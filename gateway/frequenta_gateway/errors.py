@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from frequenta_gateway.allowed_methods import allowed_methods
 from frequenta_gateway.schemas.errors import ErrorContent, ErrorDetail, ErrorResponse
 from frequenta_gateway.vocabulary import REST_FIELD_BY_PROTO_FIELD, rest_field
 from frequenta_kit import request_ids
@@ -192,6 +193,20 @@ def validation_response(errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
     return error_response(422, code, message, details)
 
 
+def unreadable_body_response(cause: BaseException) -> JSONResponse:
+    """A JSON body FastAPI could not even parse (its bare 400): not UTF-8 text, or nested
+    deeper than a parser goes. Answered like any malformed JSON: 422 on the body."""
+    if isinstance(cause, UnicodeDecodeError):
+        reason = "not UTF-8 text"
+    elif isinstance(cause, RecursionError):
+        reason = "nested too deeply"
+    else:
+        reason = "unreadable"
+    message = f"Malformed JSON body: {reason}"
+    details = [ErrorDetail(campo="corpo", mensagem=message)]
+    return error_response(422, VALIDATION_ERROR, f"{message}.", details)
+
+
 # --- handlers ------------------------------------------------------------------------------------
 
 
@@ -219,15 +234,22 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
 
     async def on_http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 400 and error.__cause__ is not None:
+            return unreadable_body_response(error.__cause__)
         phrase = HTTPStatus(error.status_code).phrase
+        headers = error.headers
         if error.status_code == 404:
             message = f"No route {request.method} {request.url.path}."
         elif error.status_code == 405:
-            message = f"Method {request.method} is not allowed on {request.url.path}."
+            allowed = ", ".join(allowed_methods(request))
+            message = (
+                f"Method {request.method} is not allowed on {request.url.path}; allowed: {allowed}."
+            )
+            headers = {**(error.headers or {}), "Allow": allowed}
         else:
             message = str(error.detail) if error.detail else phrase
         code = HTTPStatus(error.status_code).name
-        return error_response(error.status_code, code, message, headers=error.headers)
+        return error_response(error.status_code, code, message, headers=headers)
 
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         withheld = validation_summary(error)  # its message would print a member's data

@@ -31,7 +31,7 @@ router = APIRouter(tags=["alunos"], route_class=PolicyFirstRoute, dependencies=[
     response_model=Member,
     summary="Register a member on a plan",
     response_description="The member as stored, with their plan.",
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(404, 409, 413, 422),
     dependencies=[allow(*STAFF)],
 )
 async def register_member(
@@ -95,7 +95,7 @@ async def list_members(
     response_model=Member,
     summary="Cancel a membership",
     response_description="The member, now cancelled.",
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(404, 409, 413, 422),
     dependencies=[allow(*STAFF)],
 )
 async def cancel_membership(
@@ -112,7 +112,7 @@ async def cancel_membership(
     response_model=Member,
     summary="Erase a member's personal data (LGPD)",
     response_description="The member after erasure: placeholders, `dados_removidos_em` set.",
-    responses=error_responses(404, 422),
+    responses=error_responses(404, 413, 422),
     dependencies=[allow(ADMIN)],  # only an admin may erase personal data
 )
 async def erase_personal_data(

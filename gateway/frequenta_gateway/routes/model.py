@@ -68,7 +68,7 @@ async def list_model_versions(churn: ChurnDep, deadline: DeadlineDep) -> ModelVe
     response_model=ModelVersion,
     summary="Serve a registered model version",
     response_description="The version now serving.",
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(404, 409, 413, 422),
     dependencies=[allow(ADMIN)],
 )
 async def promote_model(
@@ -111,7 +111,7 @@ async def rollback_model(churn: ChurnDep, deadline: DeadlineDep) -> ModelVersion
     response_model=RetrainingJob,
     summary="Request a retraining of the churn model",
     response_description="The queued job; follow its Location.",
-    responses=error_responses(422),
+    responses=error_responses(413, 422),
     dependencies=[allow(ADMIN)],
 )
 async def request_retraining(

@@ -43,7 +43,7 @@ async def list_plans(
     response_model=Plan,
     summary="Create a plan",
     response_description="The plan as stored.",
-    responses=error_responses(409, 422),
+    responses=error_responses(409, 413, 422),
     dependencies=[allow(ADMIN)],
 )
 async def create_plan(body: PlanCreation, attendance: AttendanceDep, deadline: DeadlineDep) -> Plan:

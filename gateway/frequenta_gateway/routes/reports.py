@@ -84,7 +84,7 @@ def _csv(rows: list[DailyReport], filename: str) -> Response:
     response_model=QueuedReport,
     summary="Build a daily report",
     response_description="The build job, queued; the report is readable once built.",
-    responses=error_responses(422),
+    responses=error_responses(413, 422),
     dependencies=[allow(*STAFF)],
 )
 async def request_daily_report(

@@ -46,7 +46,7 @@ def _idempotency_key(body: CheckIn, header: str | None) -> str | None:
             "description": "Replay of an earlier identical request with the same idempotency key "
             "(header `Idempotent-Replayed: true`); nothing new stored.",
         },
-        **error_responses(404, 409, 422),
+        **error_responses(404, 409, 413, 422),
     },
     dependencies=[allow(*STAFF, CATRACA)],
 )
@@ -79,7 +79,7 @@ async def check_in(
     response_model=Visit,
     summary="Record an exit",
     response_description="The visit, now closed, with its duration.",
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(404, 409, 413, 422),
     dependencies=[allow(*STAFF, CATRACA)],
 )
 async def check_out(body: CheckOut, attendance: AttendanceDep, deadline: DeadlineDep) -> Visit:

@@ -104,8 +104,9 @@ _ERROR_DOCS: dict[int, tuple[str, dict[str, Any]]] = {
         _example("VALIDATION_ERROR", "Input should be a valid integer", "aluno_id"),
     ),
     413: (
-        "The body or the number of rows is over the limit (64 MiB, 100,000 rows by default).",
-        _example("TOO_MANY_ROWS", "The batch has 120000 rows; at most 100000 per upload."),
+        "The body is over the route's limit (64 KiB by default; a bulk upload, 64 MiB and "
+        "100,000 rows): PAYLOAD_TOO_LARGE, TOO_MANY_ROWS.",
+        _example("PAYLOAD_TOO_LARGE", "The body exceeds 65536 bytes, the most this route takes."),
     ),
     415: (
         "The body is neither JSON nor CSV.",

@@ -149,6 +149,12 @@ async def test_attendance_of_an_unknown_member(attendance):
         ({"from_date": "2010-01-01", "to_date": "2026-01-01"}, "from_date"),
         ({"page_size": 201}, "page_size"),
         ({"page": -2}, "page"),
+        # Found by fuzzing: the default range before 0001-01-01, or the day after 9999-12-31,
+        # overflowed (a 500).
+        ({"to_date": "0001-01-01"}, "to_date"),
+        ({"to_date": "9999-12-31"}, "to_date"),
+        ({"from_date": "9999-12-30"}, "from_date"),
+        ({"from_date": "1969-12-31"}, "from_date"),
     ],
 )
 async def test_bad_attendance_requests(attendance, register_member, fields, field):

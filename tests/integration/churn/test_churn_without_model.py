@@ -38,3 +38,12 @@ async def test_health_reports_serving(churn_channel) -> None:
         health_pb2.HealthCheckRequest(service="frequenta.churn.v1.ChurnService"), timeout=5
     )
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+@pytest.mark.parametrize("version", ["1999-no-such", "2026-01-01T00-00-00Z-hgb\x00", "\x00"])
+async def test_promoting_a_version_that_cannot_exist_is_not_found(churn, version: str) -> None:
+    """A NUL in the label (fuzzing sent one) reached PostgreSQL, which cannot hold it: a 500."""
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await churn.PromoteModel(churn_pb2.PromoteModelRequest(version=version), timeout=5)
+    info = describe_rpc_error(raised.value)
+    assert (info.status, info.reason) == (grpc.StatusCode.NOT_FOUND, "MODEL_VERSION_NOT_FOUND")

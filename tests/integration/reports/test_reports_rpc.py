@@ -158,6 +158,9 @@ async def test_a_range_of_at_most_366_days(reports, built):
         (pb.ListDailyReportsRequest(from_date="2024-06-23", to_date="2025-06-24"), "from_date"),
         (pb.ListDailyReportsRequest(from_date="2025-06-24", to_date="2025-06-23"), "from_date"),
         (pb.ListDailyReportsRequest(to_date="2025-13-01"), "to_date"),
+        # Found by fuzzing: the default start 30 days before 0001-01-01 overflowed (a 500).
+        (pb.ListDailyReportsRequest(to_date="0001-01-01"), "to_date"),
+        (pb.ListDailyReportsRequest(to_date="9999-12-31"), "to_date"),
     ]:
         error = await rpc_error(reports.ListDailyReports(request))
         assert (error.status, error.reason, error.field) == (

@@ -129,3 +129,11 @@ def test_ids_must_be_positive():
     assert validation.entity_id("member_id", 7) == 7
     assert refused(validation.entity_id, "member_id", 0) == "member_id"
     assert refused(validation.entity_id, "plan_id", -3) == "plan_id"
+
+
+def test_range_dates_stay_where_day_bounds_and_weeks_cannot_overflow():
+    assert validation.range_date("to_date", "") is None
+    assert validation.range_date("to_date", "1970-01-01") == date(1970, 1, 1)
+    assert validation.range_date("to_date", "2999-12-31") == date(2999, 12, 31)
+    for day in ("0001-01-01", "1969-12-31", "3000-01-01", "9999-12-31"):
+        assert refused(validation.range_date, "to_date", day) == "to_date"

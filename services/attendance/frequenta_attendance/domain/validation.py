@@ -14,6 +14,11 @@ from frequenta_attendance.domain.errors import invalid
 
 # A zero google.protobuf.Timestamp is 1970-01-01: refuse it and anything earlier as a client bug.
 EARLIEST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+# The local dates a range may start or end on: from the earliest instant's date to a bound far
+# beyond any real range end and far from date.max, so a range's defaults, its day bounds and
+# its weeks never leave the dates Python can hold (9999-12-31 failed with an OverflowError).
+EARLIEST_DATE = EARLIEST_INSTANT.date()
+LATEST_DATE = date(2999, 12, 31)
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 MAX_BIRTH_AGE_YEARS = 120
@@ -98,6 +103,14 @@ def iso_date(field: str, value: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise invalid(field, f"{field} {value!r} is not a calendar date") from None
+
+
+def range_date(field: str, value: str) -> date | None:
+    """A date written ``YYYY-MM-DD`` from EARLIEST_DATE to LATEST_DATE; None when empty."""
+    day = iso_date(field, value)
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise invalid(field, f"{field} must be from {EARLIEST_DATE} to {LATEST_DATE}")
+    return day
 
 
 def birth_date(value: str, *, today: date) -> date | None:

@@ -30,8 +30,10 @@ class Attendance:
 
 def resolve_range(from_date: str, to_date: str, *, today: date) -> tuple[date, date]:
     """The local date range asked for, with the defaults filled in."""
-    last = validation.iso_date("to_date", to_date) or today
-    first = validation.iso_date("from_date", from_date) or last - DEFAULT_RANGE + timedelta(days=1)
+    last = validation.range_date("to_date", to_date) or today
+    first = validation.range_date("from_date", from_date) or last - DEFAULT_RANGE + timedelta(
+        days=1
+    )
     if first > last:
         raise errors.invalid("from_date", "from_date is after to_date")
     if last - first >= MAX_RANGE:

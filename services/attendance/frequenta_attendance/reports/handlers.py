@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # ListDailyReports: the default range ends today and starts this long before; at most MAX_RANGE.
 DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=366)
-EARLIEST_DATE = date(1970, 1, 1)
+EARLIEST_DATE = validation.EARLIEST_DATE
 
 # How many active members are at high risk now; None when that cannot be known (churn
 # unreachable, or no model trained yet). The worker asks churn (reports/churn_risk.py).
@@ -171,8 +171,8 @@ async def get_report(*, uow: UnitOfWork, day_text: str) -> DailyReport:
 
 
 def resolve_range(from_text: str, to_text: str, *, today: date) -> tuple[date, date]:
-    last = validation.iso_date("to_date", to_text) or today
-    first = validation.iso_date("from_date", from_text) or last - DEFAULT_RANGE
+    last = validation.range_date("to_date", to_text) or today
+    first = validation.range_date("from_date", from_text) or last - DEFAULT_RANGE
     _not_too_early("from_date", first)
     if first > last:
         raise errors.invalid("from_date", "from_date is after to_date")

@@ -39,7 +39,11 @@ class ModelStore:
         return bool(found)
 
     async def get(self, version: str, *, payload: bool = False) -> RegisteredModel | None:
-        """The version's metadata; with ``payload``, its ONNX bytes and hold-out rows too."""
+        """The version's metadata; with ``payload``, its ONNX bytes and hold-out rows too. A
+        label with a NUL names no version (PostgreSQL text cannot hold one; asyncpg refused the
+        query, a 500)."""
+        if "\x00" in version:
+            return None
         query = select(RegisteredModel).where(RegisteredModel.version == version)
         if payload:
             query = query.options(undefer(RegisteredModel.onnx), undefer(RegisteredModel.holdout))
