@@ -150,17 +150,24 @@ def _import_job(api: httpx.Client, member_id: int) -> str:
 def fuzz_stack(request, tmp_path_factory, rabbitmq_url) -> Iterator[Stack]:
     """A stack of the module's own: fuzzing changes what the other e2e tests would see."""
     with launch_stack(
-        request, tmp_path_factory.mktemp("fuzz"), rabbitmq_url, model_poll_seconds="0.5"
+        request,
+        tmp_path_factory.mktemp("fuzz"),
+        rabbitmq_url,
+        model_poll_seconds="0.5",
+        jwt_ttl_seconds="3600",  # one token for the whole module, however slow the machine
     ) as stack:
         yield stack
 
 
 @pytest.fixture(scope="module")
 def fuzz_headers(fuzz_stack: Stack) -> dict[str, str]:
-    """Headers of every request the module sends, seeding and fuzzing alike: the credentials of
-    an admin once the API asks for them (e.g. ``{"Authorization": f"Bearer {token}"}`` with a
-    token from POST /auth/token on ``fuzz_stack.base_url``)."""
-    return {}
+    """Headers of every request the module sends, seeding and fuzzing alike: an admin's bearer
+    token (admins may call every route), from POST /auth/token. Fuzzing may disable the admin
+    user; the token stays valid until it expires."""
+    login = {"login": fuzz_stack.admin_login, "senha": fuzz_stack.admin_password}
+    response = httpx.post(f"{fuzz_stack.base_url}/auth/token", json=login, timeout=30)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture(scope="module")

@@ -60,7 +60,9 @@ async def test_only_a_hash_is_stored_and_it_is_argon2id(users, attendance_engine
     assert PASSWORD not in stored
 
 
-@pytest.mark.parametrize("case", ["wrong password", "unknown login", "disabled user"])
+@pytest.mark.parametrize(
+    "case", ["wrong password", "unknown login", "impossible login", "disabled user"]
+)
 async def test_bad_credentials_are_refused_alike(users, case):
     created = await create(users)
     login, password = created.login, PASSWORD
@@ -68,6 +70,8 @@ async def test_bad_credentials_are_refused_alike(users, case):
         password = "not the password"
     elif case == "unknown login":
         login = unique_login()
+    elif case == "impossible login":  # PostgreSQL refuses a NUL in a query parameter
+        login = created.login + "\x00"
     else:
         await users.DisableUser(pb.DisableUserRequest(user_id=created.id))
     error = await rpc_error(

@@ -17,6 +17,11 @@ def login(value: str) -> str:
     return value
 
 
+def could_exist(value: str) -> bool:
+    """Whether a user could have this login (one that could not is looked up nowhere)."""
+    return _LOGIN.fullmatch(value) is not None
+
+
 def password(value: str) -> str:
     if not MIN_PASSWORD_LENGTH <= len(value) <= MAX_PASSWORD_LENGTH:
         raise invalid(

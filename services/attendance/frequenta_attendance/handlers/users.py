@@ -42,9 +42,12 @@ async def create_user(
 
 async def authenticate(*, uow: UnitOfWork, passwords: Passwords, login: str, password: str) -> User:
     """The active user with this login and password; INVALID_CREDENTIALS otherwise, after one
-    password verification whatever the reason (unknown login, wrong password, disabled)."""
-    async with uow:
-        user = await uow.users.by_login(login)
+    password verification whatever the reason (unknown login, wrong password, disabled). A login
+    no user could have (e.g. with a NUL, which PostgreSQL refuses) is an unknown one."""
+    user = None
+    if users.could_exist(login):
+        async with uow:
+            user = await uow.users.by_login(login)
     if user is None:
         await passwords.verify_nothing(password)
         raise errors.invalid_credentials()
