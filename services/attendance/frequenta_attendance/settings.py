@@ -36,7 +36,7 @@ class AttendanceSettings(BaseProcessSettings):
 
     # The outbox relay (python -m frequenta_attendance relay).
     # Rows read and published per transaction, all in flight at once (one member's in order).
-    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_batch_size: int = Field(default=1000, ge=1, le=10_000)
     # Member partitions; every relay replica must use the same number (see docs/events.md).
     relay_partitions: int = Field(default=16, ge=1, le=1024)
     # Longest wait between two looks at the outbox when no notification arrives.
