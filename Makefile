@@ -7,12 +7,13 @@ PROTOS := $(shell find proto -name '*.proto')
 GEN    := gen
 GEN_STAMP := $(GEN)/.stamp
 
-.PHONY: help venv proto up down status init seed test test-unit lint lock clean bench
+.PHONY: help venv proto up down status init seed token test test-unit lint lock clean bench wrk
 
 help:
 	@echo "make up      install, generate stubs, initialise the database, start every process"
 	@echo "make down    stop what 'make up' started"
 	@echo "make seed    write the simulated demo gym through the REST API (docs/simulator.md)"
+	@echo "make token   print an access token of the first admin (TOKEN=\$$(make -s token))"
 	@echo "make test    every test (unit, integration, end-to-end) against the real servers"
 	@echo "make bench   performance figures on the local servers (bench/)"
 	@echo "make proto   regenerate the gRPC stubs into $(GEN)/"
@@ -51,6 +52,12 @@ up: init
 	$(PY) -m frequenta_ops.launcher up
 	$(PY) -m frequenta_sim seed --if-empty --api $(GATEWAY_URL) $(SEED_ARGS)
 	$(PY) -m frequenta_churn train --if-none
+	@echo "REST calls need a token (README, 'Authentication and roles'): the first admin's is"
+	@echo "  TOKEN=\$$(make -s token); curl -H \"Authorization: Bearer \$$TOKEN\" $(GATEWAY_URL)/alunos"
+	@echo "  or: curl -X POST $(GATEWAY_URL)/auth/token -d username=<login> -d password=<password>"
+
+token: venv
+	@$(PY) -m frequenta_sim token --api $(GATEWAY_URL)
 
 seed: venv
 	$(PY) -m frequenta_sim seed --api $(GATEWAY_URL) $(SEED_ARGS)
@@ -72,11 +79,23 @@ test: proto lint
 # the projection read behind the at-risk list, a retraining of the demo gym end to end,
 # GetChurnRisk and the list over gRPC and REST (p50/p90/p99), in one table (docs/model.md,
 # "Performance").
-bench: proto
+# Last, HTTP load with wrk, 64 connections: POST check-in, GET frequencia and risco-churn cached
+# and uncached, next to the machine's ceilings (a constant, one gRPC call, one Redis GET), in one
+# table with the goals (docs/http-load.md). HTTP_LOAD_ARGS passes options (--uncached-env ...).
+HTTP_LOAD_ARGS ?=
+bench: proto wrk
 	$(PY) -m frequenta_ops.preflight
 	$(PY) bench/bulk_ingest.py --scenarios 100000x1,100000x10
 	$(PY) bench/relay.py --events 100000
 	$(PY) bench/churn_serving.py --score-members 100000 --calls 1000
+	$(PY) bench/http_load.py $(HTTP_LOAD_ARGS)
+
+# wrk, the HTTP load tool of bench/http_load.py, from the distribution's packages when missing.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "installing wrk (apt-get install -y wrk)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; }; }
 
 test-unit: proto
 	$(PY) -m pytest tests/unit

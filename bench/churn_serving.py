@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -35,14 +36,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-import grpc
 import httpx
 import numpy as np
 from sqlalchemy import make_url
 
 from frequenta.churn.v1 import churn_pb2, churn_pb2_grpc
 from frequenta_kit.database import drop_database
+from frequenta_kit.grpc_auth import internal_sync_channel
 from frequenta_ops.launcher import Launcher
+from frequenta_sim.login import admin_auth
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -97,6 +99,7 @@ class Stack:
     churn_address: str
     churn_database_url: str
     launcher: Launcher
+    internal_token: str
 
 
 @contextmanager
@@ -113,6 +116,8 @@ def stack(run_dir: Path) -> Iterator[Stack]:
     )
     rabbitmq = f"{RABBITMQ_URL.rstrip('/')}/{vhost}" if made else RABBITMQ_URL
     ports = {name: free_port() for name in ("attendance", "churn", "gateway")}
+    # gRPC calls carry the internal token, as in production (frequenta_kit.grpc_auth).
+    token = os.environ.get("FREQUENTA_INTERNAL_TOKEN") or secrets.token_hex(16)
     env = dict(
         os.environ,
         FREQUENTA_ATTENDANCE_DATABASE_URL=urls[0],
@@ -125,6 +130,7 @@ def stack(run_dir: Path) -> Iterator[Stack]:
         FREQUENTA_RABBITMQ_URL=rabbitmq,
         FREQUENTA_BROKER_NAMESPACE=f"frequenta-bench-{suffix}",
         FREQUENTA_LOG_LEVEL="INFO",
+        FREQUENTA_INTERNAL_TOKEN=token,
     )
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
     try:
@@ -134,7 +140,13 @@ def stack(run_dir: Path) -> Iterator[Stack]:
         launcher.up(timeout=60)
         base_url = f"http://127.0.0.1:{ports['gateway']}"
         wait(lambda: httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200, 30, "ready")
-        yield Stack(base_url, env["FREQUENTA_CHURN_ADDRESS"], urls[1], launcher)
+        yield Stack(
+            base_url,
+            env["FREQUENTA_CHURN_ADDRESS"],
+            urls[1],
+            launcher,
+            env["FREQUENTA_INTERNAL_TOKEN"],
+        )
     finally:
         launcher.down()
         for url in urls:
@@ -179,7 +191,7 @@ def seed(running: Stack, members: int, months: int, seed_value: int, table: Tabl
     until = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     gym = simulate(SimParams(members=members, months=months), seed=seed_value, until=until)
     started = time.perf_counter()
-    with httpx.Client(base_url=running.base_url, timeout=120) as api:
+    with httpx.Client(base_url=running.base_url, timeout=120, auth=admin_auth()) as api:
         report = GymLoader(api, batch_size=20_000, workers=4, job_timeout=600, progress=False).load(
             gym
         )
@@ -199,7 +211,7 @@ def seed(running: Stack, members: int, months: int, seed_value: int, table: Tabl
 
 
 def retrain(running: Stack, table: Table) -> None:
-    with httpx.Client(base_url=running.base_url, timeout=30) as api:
+    with httpx.Client(base_url=running.base_url, timeout=30, auth=admin_auth()) as api:
         started = time.perf_counter()
         response = api.post("/modelo/retreino", json={"promover_se_melhor": True})
         response.raise_for_status()
@@ -247,7 +259,7 @@ def latency(running: Stack, calls: int, table: Table) -> None:
         " ORDER BY id LIMIT 200",
     )
     ids = [row[0] for row in rows]
-    channel = grpc.insecure_channel(running.churn_address)
+    channel = internal_sync_channel(running.churn_address, running.internal_token)
     stub = churn_pb2_grpc.ChurnServiceStub(channel)
     position = iter(range(10**9))
 
@@ -260,7 +272,8 @@ def latency(running: Stack, calls: int, table: Table) -> None:
     def grpc_list() -> None:
         stub.ListAtRiskMembers(churn_pb2.ListAtRiskMembersRequest(page_size=50), timeout=5)
 
-    with httpx.Client(base_url=running.base_url, timeout=10) as api:
+    with httpx.Client(base_url=running.base_url, timeout=10, auth=admin_auth()) as api:
+        api.get("/planos").raise_for_status()  # logs in before anything is timed
 
         def rest_risk() -> None:
             api.get(f"/aluno/{next_id()}/risco-churn").raise_for_status()

@@ -20,7 +20,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frequenta_gateway.schemas.errors import ErrorContent, ErrorDetail, ErrorResponse
 from frequenta_gateway.vocabulary import REST_FIELD_BY_PROTO_FIELD, rest_field
+from frequenta_kit import request_ids
 from frequenta_kit.grpc_errors import describe_rpc_error
+from frequenta_kit.privacy import validation_summary
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,14 @@ HTTP_BY_GRPC_STATUS: Mapping[grpc.StatusCode, HttpEquivalent] = {
     grpc.StatusCode.DEADLINE_EXCEEDED: HttpEquivalent(
         504, "UPSTREAM_TIMEOUT", "A service behind the gateway did not answer in time; retry."
     ),
+    # A service refused the gateway's own credentials (FREQUENTA_INTERNAL_TOKEN): the gateway is
+    # misconfigured, not the client unauthorised. Callers' logins are answered by the token route.
+    grpc.StatusCode.UNAUTHENTICATED: HttpEquivalent(
+        502, "UPSTREAM_REFUSED", "A service refused the gateway's credentials; tell an operator."
+    ),
+    grpc.StatusCode.PERMISSION_DENIED: HttpEquivalent(
+        502, "UPSTREAM_REFUSED", "A service refused the gateway's credentials; tell an operator."
+    ),
 }
 UNEXPECTED = HttpEquivalent(500, "INTERNAL_ERROR", "Unexpected error; it was logged.")
 
@@ -62,13 +72,20 @@ class ApiError(Exception):
     """An error the gateway itself decides on (not one reported by a service)."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: Sequence[ErrorDetail] = ()
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Sequence[ErrorDetail] = (),
+        *,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = list(details)
+        self.headers = dict(headers or {})
 
     @classmethod
     def invalid(cls, field: str, message: str) -> "ApiError":
@@ -188,7 +205,12 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
     async def on_api_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ApiError)
         return error_response(
-            error.status, error.code, error.message, error.details, retry_after=retry_after
+            error.status,
+            error.code,
+            error.message,
+            error.details,
+            retry_after=retry_after,
+            headers=error.headers,
         )
 
     async def on_validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -208,9 +230,16 @@ def install_error_handlers(app: FastAPI, *, retry_after: int) -> None:
         return error_response(error.status_code, code, message, headers=error.headers)
 
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        withheld = validation_summary(error)  # its message would print a member's data
+        if withheld is not None:
+            log.error("unexpected error on %s %s: %s", request.method, request.url.path, withheld)
+        else:
+            log.exception("unexpected error on %s %s", request.method, request.url.path)
         message = UNEXPECTED.default_message or "Unexpected error"
-        return error_response(UNEXPECTED.status, UNEXPECTED.default_code, message)
+        # Answered outside the middlewares, so the request id is added here.
+        request_id = request_ids.current()
+        headers = {request_ids.HEADER: request_id} if request_id else None
+        return error_response(UNEXPECTED.status, UNEXPECTED.default_code, message, headers=headers)
 
     app.add_exception_handler(grpc.aio.AioRpcError, on_rpc_error)
     app.add_exception_handler(ApiError, on_api_error)

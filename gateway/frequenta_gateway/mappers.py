@@ -94,6 +94,7 @@ def member_out(member: pb.Member) -> members.Member:
         data_cancelamento=instant(member, "cancelled_at"),
         motivo_cancelamento=REASON_FROM_PROTO.get(member.cancellation_reason),
         observacao_cancelamento=_text(member.cancellation_note),
+        dados_removidos_em=instant(member, "personal_data_erased_at"),
     )
 
 
@@ -106,6 +107,13 @@ def register_request(body: members.MemberRegistration) -> pb.RegisterMemberReque
         plan_id=body.plano_id,
         enrolled_at=timestamp(body.data_matricula),
     )
+
+
+def erase_request(
+    member_id: int, body: members.PersonalDataErasure | None
+) -> pb.EraseMemberPersonalDataRequest:
+    reason = body.motivo if body is not None else None
+    return pb.EraseMemberPersonalDataRequest(member_id=member_id, reason=reason or "")
 
 
 def cancel_request(member_id: int, body: members.Cancellation) -> pb.CancelMembershipRequest:

@@ -15,25 +15,57 @@ or a consumer's own queue of domain events (``declare_queue=event_queue([...])``
   length (a database restart) spends no delivery and dead-letters nothing. After that, or when
   the consumer stops, the message is requeued like any failure.
 - The connection is robust: after a broker restart the consumer comes back by itself.
+- A message's ``x-request-id`` header (the request that caused it) is the request id of the
+  handler's log lines and of what it writes (:mod:`frequenta_kit.request_ids`).
+- Metrics (``frequenta_consumer_*`` by queue, without the namespace): messages processed,
+  failed (requeued or dead-lettered), handling time, and the depth of the queue and of its
+  dead-letter queue (``frequenta_queue_depth_messages``, asked of the broker every
+  ``depth_interval`` seconds).
 """
 
 import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from prometheus_client import Counter, Gauge, Histogram
 
+from frequenta_kit import request_ids
 from frequenta_kit.broker import QueueDeclaration, Topology, connect, declare_work_queue
 from frequenta_kit.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
 ERROR_HEADER = "x-frequenta-error"
+REQUEST_ID_HEADER = request_ids.METADATA_KEY
+
+PROCESSED = Counter(
+    "frequenta_consumer_messages_processed_total",
+    "Messages whose handler succeeded (then acked), by queue.",
+    ["queue"],
+)
+FAILED = Counter(
+    "frequenta_consumer_messages_failed_total",
+    "Messages whose handler failed, by queue and what became of them (requeued, dead_lettered).",
+    ["queue", "outcome"],
+)
+HANDLING_SECONDS = Histogram(
+    "frequenta_consumer_message_duration_seconds",
+    "Time to handle one message (waits for a dependency included), by queue.",
+    ["queue"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+QUEUE_DEPTH = Gauge(
+    "frequenta_queue_depth_messages",
+    "Messages ready in a queue as the broker last counted them (<queue>.dead: its dead letters).",
+    ["queue"],
+)
 FIRST_PAUSE, MAX_PAUSE = 0.5, 10.0
 
 
@@ -66,11 +98,14 @@ class WorkConsumer:
     declare_queue: QueueDeclaration = declare_work_queue
     # How long a handler answering Unavailable is retried in place before the message is requeued.
     unavailable_patience: float = 120.0
+    # How often the depth of the queue (and of its dead letters) is asked of the broker.
+    depth_interval: float = 15.0
     _stopping: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _connection: AbstractRobustConnection | None = field(default=None, init=False)
     _channel: AbstractChannel | None = field(default=None, init=False)
     _in_flight: set[asyncio.Task[None]] = field(default_factory=set, init=False)
     _consumer_tag: str | None = field(default=None, init=False)
+    _depths: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def start(self) -> None:
         self._connection = await connect(self.url)
@@ -79,12 +114,16 @@ class WorkConsumer:
         queue = await self.declare_queue(self._channel, self.topology, self.queue)
         self._queue = queue
         self._consumer_tag = await queue.consume(self._on_message)
+        self._depths = asyncio.create_task(self._watch_depths())
         log.info("consuming %s (prefetch %d)", self.topology.queue(self.queue), self.prefetch)
 
     async def stop(self, grace: float = 30.0) -> None:
         """Stop taking messages, let the ones in flight finish (up to ``grace``), disconnect.
         One waiting for a dependency to come back is requeued instead."""
         self._stopping.set()
+        if self._depths is not None:
+            self._depths.cancel()
+            await asyncio.gather(self._depths, return_exceptions=True)
         if self._consumer_tag is not None:
             await self._queue.cancel(self._consumer_tag)
             self._consumer_tag = None
@@ -105,6 +144,21 @@ class WorkConsumer:
                 self._in_flight.discard(task)
 
     async def _process(self, message: AbstractIncomingMessage) -> None:
+        request_id = (message.headers or {}).get(REQUEST_ID_HEADER)
+        if isinstance(request_id, bytes):
+            request_id = request_id.decode(errors="replace")
+        cause = request_id if isinstance(request_id, str) else None
+        started = time.perf_counter()
+        with request_ids.bound(cause):
+            outcome = await self._settle(message)
+        HANDLING_SECONDS.labels(self.queue).observe(time.perf_counter() - started)
+        if outcome == "processed":
+            PROCESSED.labels(self.queue).inc()
+        else:
+            FAILED.labels(self.queue, outcome).inc()
+
+    async def _settle(self, message: AbstractIncomingMessage) -> str:
+        """Handle, then ack, requeue or dead-letter; what became of it."""
         headers = dict(message.headers or {})
         work = WorkMessage(
             message_id=message.message_id or "",
@@ -116,6 +170,7 @@ class WorkConsumer:
             await self._handle(work)
         except PermanentFailure as failure:
             await self._dead_letter(message, f"permanent: {failure}")
+            return "dead_lettered"
         except Exception as error:
             if work.delivery_count + 1 >= self.topology.delivery_limit:
                 log.exception("message %s failed on its last delivery", work.message_id)
@@ -124,11 +179,31 @@ class WorkConsumer:
                     f"gave up after {work.delivery_count + 1} "
                     f"deliveries: {type(error).__name__}: {error}",
                 )
-            else:
-                log.warning("message %s failed (%s); requeued", work.message_id, error)
-                await message.nack(requeue=True)
-        else:
-            await message.ack()
+                return "dead_lettered"
+            log.warning("message %s failed (%s); requeued", work.message_id, error)
+            await message.nack(requeue=True)
+            return "requeued"
+        await message.ack()
+        return "processed"
+
+    async def _watch_depths(self) -> None:
+        """Keeps ``frequenta_queue_depth_messages`` of this queue and its dead letters current,
+        on a channel of its own (a failed passive declare closes its channel)."""
+        assert self._connection is not None
+        channel: AbstractChannel | None = None
+        while not self._stopping.is_set():
+            try:
+                if channel is None or channel.is_closed:
+                    channel = await self._connection.channel()
+                ready, dead = await queue_depths(channel, self.topology, self.queue)
+                QUEUE_DEPTH.labels(self.queue).set(ready)
+                QUEUE_DEPTH.labels(f"{self.queue}.dead").set(dead)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the broker away: the next look will tell
+                log.debug("depth of %s unknown for now: %r", self.queue, error)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.depth_interval)
 
     async def _handle(self, work: WorkMessage) -> None:
         """The handler, called again while it answers Unavailable (within the patience)."""

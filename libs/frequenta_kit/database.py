@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import (
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True)
+    # hide_parameters: a failed statement's error (and so any traceback logged) names the SQL
+    # but not its values, which may be personal data (docs/personal-data.md).
+    return create_async_engine(url, pool_size=pool_size, pool_pre_ping=True, hide_parameters=True)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

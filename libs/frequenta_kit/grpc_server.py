@@ -10,9 +10,17 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from frequenta_kit.grpc_auth import server_interceptors
 from frequenta_kit.grpc_errors import DomainErrorInterceptor
+from frequenta_kit.grpc_observability import ObservabilityInterceptor
 
 log = logging.getLogger(__name__)
+
+# Clients ping idle connections every 30 s (grpc_channels.py); accept pings that often.
+KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+]
 
 # Adds servicers to the server; returns the full names of the services it added.
 Registrar = Callable[[grpc.aio.Server], Sequence[str]]
@@ -28,16 +36,24 @@ class GrpcServer:
         host: str = "127.0.0.1",
         port: int = 0,
         max_message_bytes: int | None = None,
+        internal_token: str | None = None,
     ) -> None:
         """``max_message_bytes``: the largest request and response taken (gRPC's default, 4 MiB,
-        when None)."""
-        options = []
+        when None). ``internal_token``: required of every caller but the health service
+        (frequenta_kit.grpc_auth; None: no check)."""
+        options = list(KEEPALIVE_OPTIONS)
         if max_message_bytes is not None:
-            options = [
+            options += [
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.max_send_message_length", max_message_bytes),
             ]
-        self._server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=options)
+        # Request ids and metrics first: they see every status, credentials refused included.
+        interceptors = [
+            ObservabilityInterceptor(),
+            *server_interceptors(internal_token),
+            DomainErrorInterceptor(),
+        ]
+        self._server = grpc.aio.server(interceptors=interceptors, options=options)
         self._health = health.aio.HealthServicer()
         self._service_names = list(register(self._server))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self._server)

@@ -7,7 +7,13 @@ import asyncio
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
+from frequenta_kit import request_ids
 from frequenta_kit.broker import Topology, connect, declare_work_queue
+
+
+def _request_id_header() -> dict[str, str]:
+    request_id = request_ids.current()
+    return {request_ids.METADATA_KEY: request_id} if request_id else {}
 
 
 class WorkPublisher:
@@ -47,6 +53,7 @@ class WorkPublisher:
                 type=message_type,
                 content_type=content_type,
                 delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                headers=_request_id_header(),
             ),
             routing_key=self._topology.queue(queue),
             mandatory=True,

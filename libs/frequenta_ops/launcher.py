@@ -86,9 +86,15 @@ class Launcher:
                 self._start(name, command)
         self._wait_ready(timeout)
 
-    def _wait_ready(self, timeout: float) -> None:
+    def start(self, name: str, timeout: float = 60.0) -> None:
+        """Start process ``name`` (if it is not running) and wait until it is ready."""
+        if self.pid(name) is None:
+            self._start(name, self.processes[name])
+        self._wait_ready(timeout, [name])
+
+    def _wait_ready(self, timeout: float, names: list[str] | None = None) -> None:
         deadline = time.monotonic() + timeout
-        pending = set(self.processes)
+        pending = set(self.processes if names is None else names)
         while pending:
             for name in sorted(pending):
                 if self.pid(name) is None:
@@ -112,10 +118,16 @@ class Launcher:
         return f"--- {self.log_file(name)} ---\n" + "\n".join(text)
 
     # -- stop --------------------------------------------------------------------------------
-    def down(self, grace: float = 15.0) -> list[str]:
-        """SIGTERM every process this run directory knows of, SIGKILL after ``grace``."""
+    def stop(self, name: str, grace: float = 15.0) -> bool:
+        """Stop process ``name`` alone (SIGTERM, SIGKILL after ``grace``); whether it ran."""
+        return bool(self.down(grace, [name]))
+
+    def down(self, grace: float = 15.0, names: list[str] | None = None) -> list[str]:
+        """SIGTERM every process this run directory knows of (or ``names``), SIGKILL after
+        ``grace``."""
+        names = list(self.processes if names is None else names)
         stopped = []
-        for name in self.processes:
+        for name in names:
             pid = self.pid(name)
             if pid is not None:
                 _signal_group(pid, signal.SIGTERM)
@@ -129,7 +141,7 @@ class Launcher:
             if _alive(pid):
                 _signal_group(pid, signal.SIGKILL)
             self._reap(name, block=True)
-        for name in self.processes:
+        for name in names:
             self._pid_file(name).unlink(missing_ok=True)
         return stopped
 

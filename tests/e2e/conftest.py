@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_stack import launch_stack
+from e2e_stack import Stack, launch_stack
 from e2e_support import unique_email
 from rabbitmq_support import own_vhost
 
@@ -26,17 +26,24 @@ def rabbitmq_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def stack(
+def running_stack(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, rabbitmq_url: str
-) -> Iterator[str]:
-    """Starts the stack once for the session; yields the gateway's base URL."""
+) -> Iterator[Stack]:
+    """Starts the stack once for the session."""
     with launch_stack(request, tmp_path_factory.mktemp("run"), rabbitmq_url) as running:
-        yield running.base_url
+        yield running
 
 
 @pytest.fixture(scope="session")
-def api(stack: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack, timeout=15) as client:
+def stack(running_stack: Stack) -> str:
+    """The session stack's gateway base URL."""
+    return running_stack.base_url
+
+
+@pytest.fixture(scope="session")
+def api(running_stack: Stack) -> Iterator[httpx.Client]:
+    """The session stack's gateway, logged in as its first admin (every route lets admins in)."""
+    with running_stack.client(timeout=15) as client:
         yield client
 
 

@@ -3,6 +3,7 @@
 database with the ORM models. Fixtures built on them live in the folders' conftest.py."""
 
 import asyncio
+import json
 import os
 import socket
 import uuid
@@ -17,11 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_kit import database
+from frequenta_kit.metrics import DEFAULT_METRICS_PORTS
 
 SERVER_URL = os.environ.get(
     "FREQUENTA_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
 RABBITMQ_URL = os.environ.get("FREQUENTA_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+# FREQUENTA_METRICS_PORTS of a process a test starts: metrics on a free port, whatever its kind
+# (the kinds' default ports may be taken by a running system or another test run).
+ANY_METRICS_PORT = json.dumps(dict.fromkeys(DEFAULT_METRICS_PORTS, 0))
 
 
 def unique_database_url(prefix: str = "frequenta_test") -> str:

@@ -1,5 +1,6 @@
 """The few REST calls the loader makes, with retries on the answers that mean "try again"
-(503, 504, a dropped connection). Field names are the gateway's (docs/rules.md)."""
+(429 over a rate limit, 503, 504, a dropped connection). Field names are the gateway's
+(docs/rules.md)."""
 
 import time
 from typing import Any
@@ -8,7 +9,7 @@ import httpx
 
 # Bulk check-in imports (202 + job, then the job's status).
 BULK_PATH = "/aluno/checkins/lote"
-RETRIED_STATUSES = {502, 503, 504}
+RETRIED_STATUSES = {429, 502, 503, 504}
 
 
 class ApiError(RuntimeError):

@@ -3,11 +3,13 @@
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from frequenta.attendance.v1 import attendance_pb2
 from frequenta.churn.v1 import churn_pb2
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, PolicyFirstRoute, allow
+from frequenta_gateway.cache import CacheDep
 from frequenta_gateway.clients import AttendanceDep, ChurnDep, DeadlineDep, SettingsDep
 from frequenta_gateway.errors import ApiError
 from frequenta_gateway.names import member_names
@@ -17,7 +19,7 @@ from frequenta_gateway.schemas.common import INT32_MAX
 from frequenta_gateway.schemas.errors import ErrorDetail, error_responses
 from frequenta_gateway.settings import GatewaySettings
 
-router = APIRouter(tags=["risco"])
+router = APIRouter(tags=["risco"], route_class=PolicyFirstRoute)
 
 
 @router.get(
@@ -26,6 +28,7 @@ router = APIRouter(tags=["risco"])
     summary="Churn risk of a member",
     response_description="The risk now and the factors behind it.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(*STAFF, OWN_MEMBER)],
 )
 async def get_churn_risk(
     id: MemberIdPath,
@@ -33,7 +36,8 @@ async def get_churn_risk(
     churn: ChurnDep,
     deadline: DeadlineDep,
     settings: SettingsDep,
-) -> ChurnRisk:
+    cache: CacheDep,
+) -> Response:
     """Probability of cancelling within the horizon, band, the top factors with their
     direction and a sentence staff understand, recommendations, model version, computed now
     from the member's visits.
@@ -47,16 +51,22 @@ async def get_churn_risk(
 
     Attendance and churn are asked at once. Attendance, which owns memberships, decides
     404 and 409 (a cancellation churn's projection has not applied yet is still a 409)."""
-    member = attendance.GetMember(attendance_pb2.GetMemberRequest(member_id=id), timeout=deadline)
-    risk = churn.GetChurnRisk(churn_pb2.GetChurnRiskRequest(member_id=id), timeout=deadline)
-    known, reply = await asyncio.gather(member, risk, return_exceptions=True)
-    if isinstance(known, BaseException):
-        raise known
-    if not known.member.active and known.member.HasField("cancelled_at"):
-        raise membership_cancelled(id, mappers.instant(known.member, "cancelled_at"), settings)
-    if isinstance(reply, BaseException):
-        raise reply
-    return mappers.churn_risk_out(reply.risk)
+
+    async def answer() -> ChurnRisk:
+        member = attendance.GetMember(
+            attendance_pb2.GetMemberRequest(member_id=id), timeout=deadline
+        )
+        risk = churn.GetChurnRisk(churn_pb2.GetChurnRiskRequest(member_id=id), timeout=deadline)
+        known, reply = await asyncio.gather(member, risk, return_exceptions=True)
+        if isinstance(known, BaseException):
+            raise known
+        if not known.member.active and known.member.HasField("cancelled_at"):
+            raise membership_cancelled(id, mappers.instant(known.member, "cancelled_at"), settings)
+        if isinstance(reply, BaseException):
+            raise reply
+        return mappers.churn_risk_out(reply.risk)
+
+    return await cache.churn_risk(id, answer)
 
 
 def membership_cancelled(member_id: int, cancelled_at, settings: GatewaySettings) -> ApiError:
@@ -77,11 +87,13 @@ def membership_cancelled(member_id: int, cancelled_at, settings: GatewaySettings
     summary="Members at risk of cancelling",
     response_description="A page of active members, highest risk first.",
     responses=error_responses(422),
+    dependencies=[allow(*STAFF)],
 )
 async def list_at_risk(
     churn: ChurnDep,
     attendance: AttendanceDep,
     deadline: DeadlineDep,
+    cache: CacheDep,
     nivel_minimo: Annotated[
         BandFilter | None,
         Query(description="Only this band and above (`baixo`, `médio` or `medio`, `alto`)."),
@@ -96,19 +108,30 @@ async def list_at_risk(
     ] = None,
     pagina: Annotated[int, Query(ge=1, le=INT32_MAX, description="1-based page.")] = 1,
     tamanho: Annotated[int, Query(ge=1, le=200, description="Page size, up to 200.")] = 50,
-) -> AtRiskPage:
+) -> Response:
     """Active members ranked by their probability of cancelling within the horizon, for the
     retention team: each with band, top 3 factors, recommendations and name. Never a cancelled
     member. Scored from a snapshot of every active member (refreshed when the serving model
     changes and every few minutes: `calculado_em`); members cancelled since are left out at
     once. 503 `NO_MODEL` while no model has been trained yet."""
-    request = mappers.at_risk_request(
-        min_band=nivel_minimo,
-        plan_code=plano,
-        max_tenure_days=max_dias_matricula,
-        page=pagina,
-        size=tamanho,
+
+    async def answer() -> AtRiskPage:
+        request = mappers.at_risk_request(
+            min_band=nivel_minimo,
+            plan_code=plano,
+            max_tenure_days=max_dias_matricula,
+            page=pagina,
+            size=tamanho,
+        )
+        reply = await churn.ListAtRiskMembers(request, timeout=deadline)
+        names = await member_names(attendance, [m.member_id for m in reply.members], deadline)
+        return mappers.at_risk_page_out(reply, names, page=pagina, size=tamanho)
+
+    return await cache.at_risk(
+        answer,
+        nivel_minimo=nivel_minimo,
+        plano=plano,
+        max_dias_matricula=max_dias_matricula,
+        pagina=pagina,
+        tamanho=tamanho,
     )
-    reply = await churn.ListAtRiskMembers(request, timeout=deadline)
-    names = await member_names(attendance, [m.member_id for m in reply.members], deadline)
-    return mappers.at_risk_page_out(reply, names, page=pagina, size=tamanho)

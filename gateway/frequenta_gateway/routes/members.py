@@ -6,7 +6,9 @@ from fastapi import APIRouter, Query, Response, status
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import ADMIN, OWN_MEMBER, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
+from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.routes import MemberIdPath
 from frequenta_gateway.schemas.common import INT32_MAX, INT64_MAX
 from frequenta_gateway.schemas.errors import error_responses
@@ -15,10 +17,12 @@ from frequenta_gateway.schemas.members import (
     Member,
     MemberPage,
     MemberRegistration,
+    PersonalDataErasure,
     StatusFilter,
 )
 
-router = APIRouter(tags=["alunos"])
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["alunos"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 
 @router.post(
@@ -28,6 +32,7 @@ router = APIRouter(tags=["alunos"])
     summary="Register a member on a plan",
     response_description="The member as stored, with their plan.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(*STAFF)],
 )
 async def register_member(
     body: MemberRegistration, response: Response, attendance: AttendanceDep, deadline: DeadlineDep
@@ -45,6 +50,7 @@ async def register_member(
     summary="Look a member up",
     response_description="The member with their plan.",
     responses=error_responses(404, 422),
+    dependencies=[allow(*STAFF, OWN_MEMBER)],
 )
 async def get_member(id: MemberIdPath, attendance: AttendanceDep, deadline: DeadlineDep) -> Member:
     """The member with their plan; 404 `MEMBER_NOT_FOUND`."""
@@ -58,6 +64,7 @@ async def get_member(id: MemberIdPath, attendance: AttendanceDep, deadline: Dead
     summary="List members",
     response_description="A page of members.",
     responses=error_responses(422),
+    dependencies=[allow(*STAFF)],
 )
 async def list_members(
     attendance: AttendanceDep,
@@ -89,6 +96,7 @@ async def list_members(
     summary="Cancel a membership",
     response_description="The member, now cancelled.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(*STAFF)],
 )
 async def cancel_membership(
     id: MemberIdPath, body: Cancellation, attendance: AttendanceDep, deadline: DeadlineDep
@@ -96,4 +104,30 @@ async def cancel_membership(
     """Ends the membership with a reason code (200 with the member, `ativo: false`). 409
     `ALREADY_CANCELLED`; 422 `CANCELLATION_BEFORE_ENROLLMENT` or `TIMESTAMP_IN_FUTURE`."""
     reply = await attendance.CancelMembership(mappers.cancel_request(id, body), timeout=deadline)
+    return mappers.member_out(reply.member)
+
+
+@router.delete(
+    "/aluno/{id:int}/dados-pessoais",
+    response_model=Member,
+    summary="Erase a member's personal data (LGPD)",
+    response_description="The member after erasure: placeholders, `dados_removidos_em` set.",
+    responses=error_responses(404, 422),
+    dependencies=[allow(ADMIN)],  # only an admin may erase personal data
+)
+async def erase_personal_data(
+    id: MemberIdPath,
+    attendance: AttendanceDep,
+    deadline: DeadlineDep,
+    body: PersonalDataErasure | None = None,
+) -> Member:
+    """Erases the member's personal data on their request (200 with the member): `nome` becomes
+    "Titular removido #<id>", `email` an undeliverable placeholder (the address may register
+    again), `telefone`, `data_nascimento` and `observacao_cancelamento` null. The membership,
+    its dates and every visit stay (anonymous attendance, statistics, training); it does not
+    cancel. Repeating it answers the same member. Optional body `{"motivo"}`. 404
+    `MEMBER_NOT_FOUND`. docs/personal-data.md."""
+    reply = await attendance.EraseMemberPersonalData(
+        mappers.erase_request(id, body), timeout=deadline
+    )
     return mappers.member_out(reply.member)

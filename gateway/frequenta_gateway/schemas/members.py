@@ -49,6 +49,7 @@ MEMBER_EXAMPLE = {
     "data_cancelamento": None,
     "motivo_cancelamento": None,
     "observacao_cancelamento": None,
+    "dados_removidos_em": None,
 }
 
 
@@ -148,8 +149,30 @@ class Member(ResponseModel):
     observacao_cancelamento: str | None = Field(
         description="Note given at cancellation.", examples=[None]
     )
+    dados_removidos_em: datetime | None = Field(
+        description="When the member's personal data was erased on request (LGPD): `nome` and "
+        "`email` are then placeholders, `telefone`, `data_nascimento` and "
+        "`observacao_cancelamento` null; null while never erased.",
+        examples=[None],
+    )
 
     model_config = ConfigDict(json_schema_extra={"examples": [MEMBER_EXAMPLE]})
+
+
+class PersonalDataErasure(RequestModel):
+    """An optional record of why a member's personal data is erased."""
+
+    motivo: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Basis of the request (e.g. a protocol number), up to 500 characters; kept "
+        "with the member, never in events. Write no personal data in it.",
+        examples=["Pedido do titular, protocolo 2026-0042"],
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"motivo": "Pedido do titular, protocolo 2026-0042"}]}
+    )
 
 
 class MemberPage(ResponseModel):

@@ -18,27 +18,34 @@ import asyncio
 import logging
 import signal
 
-from frequenta_attendance.bootstrap import build_server
+from frequenta_attendance.bootstrap import build_server, create_first_admin, unit_of_work_factory
 from frequenta_attendance.ingest import run_ingest_worker
+from frequenta_attendance.passwords import Passwords
 from frequenta_attendance.relay import Relay
 from frequenta_attendance.reports.scheduler import run_scheduler
 from frequenta_attendance.reports.worker import run_reports_worker
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_kit import gc_tuning
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
+from frequenta_kit.metrics import serve_metrics
 
 log = logging.getLogger("frequenta_attendance")
 
 # python -m frequenta_attendance worker <name>: the consumer of each work queue.
 WORKERS = {"ingest": run_ingest_worker, "reports": run_reports_worker}
+# The process kind of each command (its metrics port, frequenta_kit.metrics).
+KINDS = {"serve": "attendance", "relay": "relay", "scheduler": "scheduler"}
 
 
 async def serve(settings: AttendanceSettings) -> None:
     engine = create_engine(settings.attendance_database_url, pool_size=settings.database_pool_size)
     try:
-        server = build_server(settings, engine)
-        await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
+        await create_first_admin(settings, unit_of_work_factory(engine), Passwords())
+        async with CacheVersions.open(settings) as versions:
+            server = build_server(settings, engine, versions=versions)
+            await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
     finally:
         await engine.dispose()
     log.info("attendance stopped")
@@ -77,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = AttendanceSettings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, access_log=settings.grpc_access_log)
     gc_tuning.for_bulk_work()  # bulk imports pass through every one of these processes
+    kind = f"{args.queue}-worker" if args.command == "worker" else KINDS[args.command]
+    serve_metrics(settings, kind)
     if args.command == "worker":
         asyncio.run(WORKERS[args.queue](settings))
         return 0

@@ -3,8 +3,10 @@ case just changed. The use cases hand them to ``uow.outbox.add`` and never touch
 
 Each envelope has a fresh event id, the event type (also the AMQP routing key), the business
 instant the change happened at (entry, exit, enrollment or cancellation, which may lie in the
-past for imports), the schema version and the member. Events carry no contact data (e-mail,
-phone, birth date) and no names: consumers that need them ask attendance.
+past for imports), the schema version, the member, and the id of the request that caused it
+when there is one (a REST or gRPC call; for a bulk import's rows, the upload's). Events carry
+no contact data (e-mail, phone, birth date) and no names: consumers that need them ask
+attendance.
 """
 
 import uuid
@@ -18,6 +20,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from frequenta.events.v1 import events_pb2 as ev
 from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.models import Member, Visit
+from frequenta_kit import request_ids
 
 SCHEMA_VERSION = 1
 
@@ -27,6 +30,7 @@ CHECKOUT_RECORDED = "checkout.recorded"
 MEMBERSHIP_CANCELLED = "membership.cancelled"
 
 CHECKINS_IMPORTED = "checkins.imported"
+MEMBER_PERSONAL_DATA_ERASED = "member.personal_data_erased"
 
 EVENT_TYPES = (
     MEMBER_REGISTERED,
@@ -34,6 +38,7 @@ EVENT_TYPES = (
     CHECKOUT_RECORDED,
     MEMBERSHIP_CANCELLED,
     CHECKINS_IMPORTED,
+    MEMBER_PERSONAL_DATA_ERASED,
 )
 
 
@@ -56,6 +61,7 @@ def _envelope(event_type: str, member_id: int, occurred_at: datetime) -> ev.Even
         occurred_at=_timestamp(occurred_at),
         schema_version=SCHEMA_VERSION,
         member_id=member_id,
+        request_id=request_ids.current() or "",
     )
 
 
@@ -140,6 +146,20 @@ def membership_cancelled(member: Member) -> ev.EventEnvelope:
     return envelope
 
 
+def member_personal_data_erased(member: Member) -> ev.EventEnvelope:
+    """The member's personal data was erased: the event names the member and the instant,
+    nothing else (docs/personal-data.md)."""
+    if member.personal_data_erased_at is None:
+        raise ValueError(f"member {member.id}'s personal data was not erased")
+    envelope = _envelope(MEMBER_PERSONAL_DATA_ERASED, member.id, member.personal_data_erased_at)
+    envelope.member_personal_data_erased.CopyFrom(
+        ev.MemberPersonalDataErased(
+            member_id=member.id, erased_at=_timestamp(member.personal_data_erased_at)
+        )
+    )
+    return envelope
+
+
 def checkins_imported(
     member_id: int, visits: Sequence[RecordedVisit], job_id: uuid.UUID
 ) -> ev.EventEnvelope:
@@ -180,6 +200,7 @@ def visits_imported(
         event_type=CHECKINS_IMPORTED,
         schema_version=SCHEMA_VERSION,
         member_id=member_id,
+        request_id=request_ids.current() or "",
     )
     envelope.occurred_at.seconds, micros = divmod(latest, 1_000_000)
     envelope.occurred_at.nanos = micros * 1000

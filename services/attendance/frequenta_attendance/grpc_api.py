@@ -22,6 +22,7 @@ from frequenta_attendance.handlers import (
     exports,
     imports,
     members,
+    personal_data,
     plans,
     turnstile,
     visits,
@@ -111,6 +112,19 @@ class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
             note=request.note,
         )
         return pb.CancelMembershipResponse(member=mappers.member(member))
+
+    async def EraseMemberPersonalData(
+        self, request: pb.EraseMemberPersonalDataRequest, context: Context
+    ) -> pb.EraseMemberPersonalDataResponse:
+        erasure = await personal_data.erase_member_personal_data(
+            uow=self._deps.uow(),
+            clock=self._deps.clock,
+            member_id=request.member_id,
+            reason=request.reason,
+        )
+        return pb.EraseMemberPersonalDataResponse(
+            member=mappers.member(erasure.member), already_erased=erasure.already_erased
+        )
 
     # -- plans -----------------------------------------------------------------------------------
 

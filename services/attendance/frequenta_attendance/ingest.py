@@ -26,6 +26,7 @@ from frequenta_attendance.domain.rules import GymRules
 from frequenta_attendance.handlers import imports
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_attendance.uow import SqlAlchemyUnitOfWork, UnitOfWork
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.consumer import (
     PermanentFailure,
     WorkConsumer,
@@ -83,10 +84,12 @@ def build_ingest_consumer(
     session_factory: async_sessionmaker[AsyncSession],
     *,
     clock: Clock = system_clock,
+    versions: CacheVersions | None = None,
 ) -> WorkConsumer:
-    """The consumer of the bulk-import queue (not started)."""
+    """The consumer of the bulk-import queue (not started); each committed chunk bumps the
+    cache ``versions`` of its members."""
     handler = ChunkHandler(
-        uow=lambda: SqlAlchemyUnitOfWork(session_factory),
+        uow=lambda: SqlAlchemyUnitOfWork(session_factory, versions),
         rules=gym_rules(settings),
         delivery_limit=settings.topology.delivery_limit,
         clock=clock,
@@ -104,7 +107,10 @@ async def run_ingest_worker(settings: AttendanceSettings) -> None:
     """Consume the bulk-import queue until SIGTERM/SIGINT, then let chunks in flight finish."""
     engine = create_engine(settings.attendance_database_url, pool_size=settings.ingest_prefetch + 1)
     try:
-        consumer = build_ingest_consumer(settings, create_session_factory(engine))
-        await serve_until_signalled([consumer], grace=settings.shutdown_grace_seconds)
+        async with CacheVersions.open(settings) as versions:
+            consumer = build_ingest_consumer(
+                settings, create_session_factory(engine), versions=versions
+            )
+            await serve_until_signalled([consumer], grace=settings.shutdown_grace_seconds)
     finally:
         await engine.dispose()

@@ -116,6 +116,8 @@ def member(value: Member) -> pb.Member:
     if value.cancelled_at is not None:
         encoded.cancelled_at.CopyFrom(timestamp(value.cancelled_at))
     encoded.cancellation_reason = _reason_number(value.cancellation_reason)
+    if value.personal_data_erased_at is not None:
+        encoded.personal_data_erased_at.CopyFrom(timestamp(value.personal_data_erased_at))
     return encoded
 
 

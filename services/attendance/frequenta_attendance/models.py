@@ -33,7 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from frequenta_attendance.domain.batch import JobState
-from frequenta_attendance.domain.enums import CancellationReason, CheckInSource
+from frequenta_attendance.domain.enums import CancellationReason, CheckInSource, UserRole
 from frequenta_attendance.domain.report_jobs import ReportOrigin
 from frequenta_attendance.domain.visits import duration_minutes
 
@@ -50,6 +50,7 @@ PLAN_CODE_UNIQUE = "uq_planos_codigo"
 MEMBER_EMAIL_UNIQUE = "ux_alunos_email_lower"
 VISIT_KEY_UNIQUE = "uq_checkins_chave_idempotencia"
 VISIT_ENTRY_UNIQUE = "ux_checkins_aluno_id_data_entrada"
+USER_LOGIN_UNIQUE = "ux_usuarios_login_lower"
 
 
 class CodeEnum(TypeDecorator[Any]):
@@ -121,6 +122,17 @@ class Member(Base):
         CheckConstraint(
             "char_length(observacao_cancelamento) <= 1000", name="observacao_cancelamento_tamanho"
         ),
+        # Erased personal data (docs/personal-data.md) stays erased.
+        CheckConstraint(
+            "dados_removidos_em IS NULL OR (telefone IS NULL AND data_nascimento IS NULL"
+            " AND observacao_cancelamento IS NULL)",
+            name="dados_removidos_vazios",
+        ),
+        CheckConstraint(
+            "motivo_remocao_dados IS NULL OR (dados_removidos_em IS NOT NULL"
+            " AND char_length(motivo_remocao_dados) <= 500)",
+            name="motivo_remocao_dados",
+        ),
         Index(MEMBER_EMAIL_UNIQUE, func.lower(text("email")), unique=True),
         Index("ix_alunos_data_matricula", text("data_matricula DESC")),
         # Cancellations of a day (daily reports); active members have none.
@@ -145,6 +157,10 @@ class Member(Base):
     )
     cancellation_note: Mapped[str | None] = mapped_column("observacao_cancelamento", Text)
     created_at: Mapped[datetime] = mapped_column("criado_em", server_default=func.now())
+    # Set once the member's personal data was erased on request (LGPD).
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column("dados_removidos_em")
+    # The optional basis of that request.
+    erasure_reason: Mapped[str | None] = mapped_column("motivo_remocao_dados", Text)
 
     plan: Mapped[Plan] = relationship(lazy="joined", innerjoin=True)
 
@@ -331,3 +347,24 @@ class DailyReportRecord(Base):
     generated_at: Mapped[datetime] = mapped_column("gerado_em")
     # The job that built this version.
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("report_jobs.id"))
+
+
+class User(Base):
+    """A user of the REST API: a login, an argon2id hash of the password and a role. A member's
+    user (role ``aluno``) names the member; no other role does."""
+
+    __tablename__ = "usuarios"
+    __table_args__ = (
+        CheckConstraint(_one_of("papel", UserRole), name="papel_valido"),
+        CheckConstraint("(papel = 'aluno') = (aluno_id IS NOT NULL)", name="aluno_do_papel"),
+        CheckConstraint("length(login) BETWEEN 3 AND 100", name="login_tamanho"),
+        Index(USER_LOGIN_UNIQUE, func.lower(text("login")), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    login: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column("senha_hash", Text)
+    role: Mapped[UserRole] = mapped_column("papel", CodeEnum(UserRole))
+    member_id: Mapped[int | None] = mapped_column("aluno_id", ForeignKey("alunos.id"), index=True)
+    active: Mapped[bool] = mapped_column("ativo", server_default=true())
+    created_at: Mapped[datetime] = mapped_column("criado_em", server_default=func.now())

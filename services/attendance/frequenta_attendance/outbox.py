@@ -8,6 +8,12 @@ of work, so they commit (or roll back) with the change that caused them. The rel
         uow.outbox.add_work("bulk-checkins", body, message_id)   # a job for a work queue
         await uow.commit()
 
+The repository also remembers which members the events of its transaction are about (and
+whether the at-risk list changed: a cancellation, an erasure of personal data): the unit of
+work bumps their cache versions once it committed (frequenta_kit.cache_versions,
+docs/cache.md). Every change of a member writes an event, so no
+change is left out of the cache's invalidation.
+
 Events of one member must be added while holding that member's row lock (every use case that
 changes a member takes it first): their outbox ids then follow their commit order, which is the
 order the relay publishes them in.
@@ -23,7 +29,9 @@ from sqlalchemy import func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frequenta.events.v1 import events_pb2 as ev
+from frequenta_attendance.events import MEMBER_PERSONAL_DATA_ERASED, MEMBERSHIP_CANCELLED
 from frequenta_attendance.models import OutboxMessage
+from frequenta_kit import request_ids
 
 # Values of outbox.exchange: the relay maps them to the namespaced exchanges of the Topology.
 EVENTS = "events"
@@ -37,6 +45,9 @@ _QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Events that change the at-risk list beyond the member's own answers: a member leaves it, a
+# name in it is replaced.
+_RISK_LIST_EVENTS = (MEMBERSHIP_CANCELLED, MEMBER_PERSONAL_DATA_ERASED)
 
 
 def _event_values(envelope: ev.EventEnvelope) -> dict[str, Any]:
@@ -50,7 +61,9 @@ def _event_values(envelope: ev.EventEnvelope) -> dict[str, Any]:
         "routing_key": envelope.event_type,
         "aggregate_id": envelope.member_id,
         "content_type": PROTOBUF,
-        "headers": {"schema_version": envelope.schema_version},
+        "headers": _with_request_id(
+            {"schema_version": envelope.schema_version}, envelope.request_id
+        ),
         "payload": envelope.SerializeToString(),
         "occurred_at": _EPOCH
         + timedelta(
@@ -59,14 +72,31 @@ def _event_values(envelope: ev.EventEnvelope) -> dict[str, Any]:
     }
 
 
+def _with_request_id(headers: dict[str, Any], request_id: str | None) -> dict[str, Any]:
+    """The AMQP headers plus ``x-request-id``: consumers log with it, and what they write carries
+    it on (a bulk import's chunks give it to their events)."""
+    if request_id:
+        headers[request_ids.METADATA_KEY] = request_id
+    return headers
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Members the events of this transaction are about, and whether the at-risk list
+        # changed too (it leaves out cancelled members and shows names).
+        self.changed_members: set[int] = set()
+        self.risk_list_changed = False
+
+    def _note(self, envelope: ev.EventEnvelope) -> None:
+        self.changed_members.add(envelope.member_id)
+        self.risk_list_changed |= envelope.event_type in _RISK_LIST_EVENTS
 
     def add(self, envelope: ev.EventEnvelope) -> OutboxMessage:
         """Publish ``envelope`` on the events exchange, its type as routing key."""
         row = OutboxMessage(**_event_values(envelope))
         self._session.add(row)
+        self._note(envelope)
         return row
 
     async def add_many(self, envelopes: Sequence[ev.EventEnvelope]) -> None:
@@ -76,6 +106,8 @@ class OutboxRepository:
             await self._session.execute(
                 insert(OutboxMessage), [_event_values(envelope) for envelope in envelopes]
             )
+            for envelope in envelopes:
+                self._note(envelope)
 
     def add_work(
         self,
@@ -100,7 +132,7 @@ class OutboxRepository:
             routing_key=queue,
             aggregate_id=None,
             content_type=content_type,
-            headers=dict(headers or {}),
+            headers=_with_request_id(dict(headers or {}), request_ids.current()),
             payload=body,
             occurred_at=occurred_at or func.now(),
         )

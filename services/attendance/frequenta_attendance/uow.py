@@ -11,17 +11,25 @@ case writes, its state changes and the outbox rows reporting them (``uow.outbox`
 through the same session, hence one transaction: an event is stored if and only if its change is.
 
 A database that cannot be reached surfaces as the domain error Unavailable (frequenta_kit.uow).
+
+The members its events are about are marked as being written just before the commit (the
+gateway then neither serves nor stores their answers), and right after it get their cache
+versions bumped (and the at-risk list's with a cancellation or an erasure) and the marks
+lifted, so the gateway's cached answers about them become unreachable (docs/cache.md). A unit
+of work built without ``versions`` bumps nothing.
 """
 
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_attendance.import_repository import ImportRepository
 from frequenta_attendance.outbox import OutboxRepository
 from frequenta_attendance.reports.repository import ReportRepository
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
+from frequenta_attendance.user_repository import UserRepository
+from frequenta_kit.cache_versions import CacheVersions, commit_and_bump
 from frequenta_kit.uow import SessionUnitOfWork
 
 
@@ -32,6 +40,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     reports: ReportRepository
     imports: ImportRepository
+    users: UserRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -48,6 +57,20 @@ class UnitOfWork(Protocol):
 class SqlAlchemyUnitOfWork(SessionUnitOfWork):
     database_label = "attendance"
 
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        versions: CacheVersions | None = None,
+    ) -> None:
+        super().__init__(session_factory)
+        self._versions = versions
+
+    async def commit(self) -> None:
+        outbox = self.outbox
+        changed, outbox.changed_members = outbox.changed_members, set()
+        list_changed, outbox.risk_list_changed = outbox.risk_list_changed, False
+        await commit_and_bump(super().commit, self._versions, changed, risk_list=list_changed)
+
     def _bind(self, session: AsyncSession) -> None:
         self.plans = PlanRepository(session)
         self.members = MemberRepository(session)
@@ -55,3 +78,4 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         self.outbox = OutboxRepository(session)
         self.reports = ReportRepository(session)
         self.imports = ImportRepository(session)
+        self.users = UserRepository(session)

@@ -26,22 +26,27 @@ from frequenta_churn.projection.worker import run_projection_worker
 from frequenta_churn.retrain_worker import run_retrain_worker
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.train_command import train
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
+from frequenta_kit.metrics import serve_metrics
 from frequenta_kit.publisher import WorkPublisher
 
 log = logging.getLogger("frequenta_churn")
 
 # python -m frequenta_churn worker <name>: the consumer of each queue.
 WORKERS = {"projection": run_projection_worker, "retrain": run_retrain_worker}
+# The process kind of each worker (its metrics port, frequenta_kit.metrics).
+WORKER_KINDS = {"projection": "churn-projection", "retrain": "retrain-worker"}
 
 
 async def serve(settings: ChurnSettings) -> None:
     engine = create_engine(settings.churn_database_url)
     publisher = WorkPublisher(settings.rabbitmq_url, settings.topology)
     try:
-        server = build_server(settings, engine, publisher)
-        await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
+        async with CacheVersions.open(settings) as versions:
+            server = build_server(settings, engine, publisher, versions=versions)
+            await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)
     finally:
         await publisher.close()
         await engine.dispose()
@@ -71,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     settings = ChurnSettings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, access_log=settings.grpc_access_log)
     if args.command == "worker":
+        serve_metrics(settings, WORKER_KINDS[args.queue])
         asyncio.run(WORKERS[args.queue](settings))
     elif args.command == "train":
         return asyncio.run(train(settings, if_none=args.if_none, wait=args.timeout))
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             log.error("rebuild failed: attendance answered %s: %s", error.code(), error.details())
             return 1
     else:
+        serve_metrics(settings, "churn")
         asyncio.run(serve(settings))
     return 0
 

@@ -20,10 +20,13 @@ from frequenta_churn.serving.handlers import Serving
 from frequenta_churn.serving.member_reads import PgMemberReader
 from frequenta_churn.serving.model import ModelHolder
 from frequenta_churn.serving.recorder import RiskRecorder
-from frequenta_churn.serving.snapshots import SnapshotKeeper
+from frequenta_churn.serving.snapshot import RiskSnapshot
+from frequenta_churn.serving.snapshots import OnSnapshot, SnapshotKeeper
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_session_factory
+from frequenta_kit.grpc_auth import server_token
 from frequenta_kit.grpc_server import GrpcServer
 from frequenta_kit.publisher import WorkPublisher
 
@@ -104,15 +107,39 @@ class ChurnServer:
         await self.stop(grace)
 
 
+def bump_on_changes(holder: ModelHolder, versions: CacheVersions | None) -> OnSnapshot:
+    """Bump the cache versions after this process swaps its model (every member's risk and the
+    list change; awaited before a promotion or rollback answers) and after it rescored the
+    at-risk list's snapshot; the latter is returned, to be called with each new snapshot
+    (docs/cache.md)."""
+
+    async def model_swapped(model: object) -> None:
+        if versions is not None:
+            await versions.bump_model()
+
+    async def snapshot_scored(snapshot: object) -> None:
+        if versions is not None:
+            await versions.bump_list()
+
+    holder.on_swap(model_swapped)
+    return snapshot_scored
+
+
 def build_serving(
     uow: Callable[[], SqlAlchemyUnitOfWork],
     registry: ModelRegistry,
     settings: ChurnSettings,
     database_url: str,
     clock: Callable[[], datetime] = system_clock,
+    versions: CacheVersions | None = None,
 ) -> Serving:
     holder = ModelHolder(registry, clock)
     recorder = RiskRecorder(uow, settings.tz, interval=settings.risk_flush_seconds)
+    list_changed = bump_on_changes(holder, versions)
+
+    async def snapshot_scored(snapshot: RiskSnapshot) -> None:
+        await list_changed(snapshot)
+        await recorder.record_snapshot(snapshot)
 
     async def read_active(tz: ZoneInfo) -> GymColumns:
         async with uow() as unit:
@@ -124,7 +151,7 @@ def build_serving(
         clock,
         settings.tz,
         interval=settings.risk_snapshot_seconds,
-        on_snapshot=recorder.record_snapshot,
+        on_snapshot=snapshot_scored,
     )
     members = PgMemberReader(database_url)
     return Serving(holder, members, snapshots, recorder, clock, settings.tz)
@@ -135,7 +162,10 @@ def build_server(
     engine: AsyncEngine,
     publisher: WorkPublisher,
     clock: Callable[[], datetime] = system_clock,
+    versions: CacheVersions | None = None,
 ) -> ChurnServer:
+    """The churn server (not started); a model swap and a rescored snapshot bump the cache
+    ``versions``."""
     session_factory = create_session_factory(engine)
 
     def uow() -> SqlAlchemyUnitOfWork:
@@ -143,7 +173,7 @@ def build_server(
 
     registry = ModelRegistry(uow, clock)
     database_url = engine.url.render_as_string(hide_password=False)
-    serving = build_serving(uow, registry, settings, database_url, clock)
+    serving = build_serving(uow, registry, settings, database_url, clock, versions)
     deps = Dependencies(
         uow=uow,
         send_retraining=retraining_sender(publisher),
@@ -152,6 +182,9 @@ def build_server(
         serving=serving,
     )
     server = GrpcServer(
-        registrar(ChurnServicer(deps)), host=settings.churn_grpc_host, port=settings.churn_grpc_port
+        registrar(ChurnServicer(deps)),
+        host=settings.churn_grpc_host,
+        port=settings.churn_grpc_port,
+        internal_token=server_token(settings.internal_token, settings.environment),
     )
     return ChurnServer(server, serving, settings)

@@ -24,7 +24,6 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
-import grpc
 from google.protobuf.message import DecodeError
 
 from frequenta.attendance.v1.attendance_pb2_grpc import AttendanceServiceStub
@@ -36,6 +35,7 @@ from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.training_data import ExportedGym, NotEnoughData, export_gym
 from frequenta_churn.training_lock import TrainingLock
 from frequenta_churn.uow import SqlAlchemyUnitOfWork, UnitOfWork
+from frequenta_kit import grpc_channels
 from frequenta_kit.consumer import (
     PermanentFailure,
     WorkConsumer,
@@ -174,7 +174,11 @@ async def run_retrain_worker(settings: ChurnSettings) -> None:
     engine = create_engine(settings.churn_database_url, pool_size=2)
     session_factory = create_session_factory(engine)
     lock = TrainingLock(settings.churn_database_url, poll=settings.training_lock_poll_seconds)
-    channel = grpc.aio.insecure_channel(settings.attendance_address)
+    channel = grpc_channels.channel(
+        settings.attendance_address,
+        service_config=grpc_channels.retrying_reads(grpc_channels.ATTENDANCE_READS),
+        token=settings.internal_token,
+    )
 
     def uow() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)

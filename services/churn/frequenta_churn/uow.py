@@ -1,15 +1,22 @@
-"""Unit of work over churn's database: one transaction around a use case (frequenta_kit.uow)."""
+"""Unit of work over churn's database: one transaction around a use case (frequenta_kit.uow).
+
+The members a commit merged are marked as being written just before it; right after it their
+projection's cache versions are bumped and the marks lifted (the at-risk list's version too with
+a cancellation): risk is computed from the projection, which lags attendance, so an answer
+cached before the projection caught up must become unreachable when it does (docs/cache.md).
+Built without ``versions``, it bumps nothing."""
 
 import uuid
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_churn.models import RetrainingJob
 from frequenta_churn.projection.repository import ProjectionRepository
 from frequenta_churn.registry.store import ModelStore
 from frequenta_churn.serving.store import RiskStore
+from frequenta_kit.cache_versions import CacheVersions, commit_and_bump
 from frequenta_kit.uow import SessionUnitOfWork
 
 
@@ -44,6 +51,22 @@ class UnitOfWork(Protocol):
 
 class SqlAlchemyUnitOfWork(SessionUnitOfWork):
     database_label = "churn"
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        versions: CacheVersions | None = None,
+    ) -> None:
+        super().__init__(session_factory)
+        self._versions = versions
+
+    async def commit(self) -> None:
+        projection = self.projection
+        changed, projection.changed_members = projection.changed_members, set()
+        cancellation, projection.cancellation = projection.cancellation, False
+        await commit_and_bump(
+            super().commit, self._versions, changed, risk_list=cancellation, projected=True
+        )
 
     def _bind(self, session: AsyncSession) -> None:
         self.retraining_jobs = RetrainingJobs(session)

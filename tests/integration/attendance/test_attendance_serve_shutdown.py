@@ -10,6 +10,7 @@ import sys
 import grpc
 from attendance_support import rpc_error
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from integration_support import ANY_METRICS_PORT
 from sqlalchemy import text
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
@@ -25,6 +26,7 @@ async def start_server(database_url: str, cwd) -> tuple[asyncio.subprocess.Proce
         FREQUENTA_ATTENDANCE_GRPC_PORT="0",
         FREQUENTA_SHUTDOWN_GRACE_SECONDS="20",
         FREQUENTA_LOG_JSON="false",
+        FREQUENTA_METRICS_PORTS=ANY_METRICS_PORT,
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable,

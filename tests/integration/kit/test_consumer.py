@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator, Callable
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel
+from prometheus_client import REGISTRY
 
+from frequenta_kit import request_ids
 from frequenta_kit.broker import Topology, connect, declare_work_queue
 from frequenta_kit.consumer import (
     ERROR_HEADER,
@@ -238,3 +240,45 @@ async def test_stop_lets_the_message_in_flight_finish(channel, topology, consume
     await worker.stop(grace=5)
     assert finished == [message_id]
     assert await queue_depths(channel, topology, QUEUE) == (0, 0)
+
+
+async def test_the_handler_runs_under_the_message_request_id_and_is_counted(
+    channel, topology, consumer, poll
+) -> None:
+    seen: list[str | None] = []
+
+    async def handler(message: WorkMessage) -> None:
+        seen.append(request_ids.current())
+
+    def processed() -> float:
+        value = REGISTRY.get_sample_value(
+            "frequenta_consumer_messages_processed_total", {"queue": QUEUE}
+        )
+        return value or 0.0
+
+    before = processed()
+    worker = consumer(handler, depth_interval=0.1)
+    await worker.start()
+    try:
+        exchange = await channel.get_exchange(topology.work_exchange)
+        await exchange.publish(
+            aio_pika.Message(b"a", message_id="m-1", headers={"x-request-id": "req-9"}),
+            routing_key=topology.queue(QUEUE),
+        )
+        await publish(channel, topology, b"no id")
+
+        async def both_done() -> bool:
+            return len(seen) == 2
+
+        await poll(both_done, within=15)
+
+        async def depth_known() -> bool:
+            labels = {"queue": QUEUE}
+            return REGISTRY.get_sample_value("frequenta_queue_depth_messages", labels) == 0
+
+        await poll(depth_known, within=15)
+    finally:
+        await worker.stop()
+    assert sorted(seen, key=str) == [None, "req-9"]
+    assert processed() == before + 2
+    assert request_ids.current() is None

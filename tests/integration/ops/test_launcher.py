@@ -54,3 +54,19 @@ def test_a_process_that_dies_at_start_up_is_reported_with_its_log(tmp_path: Path
 def test_down_with_nothing_running_stops_nothing(tmp_path: Path) -> None:
     launcher = _launcher(tmp_path, f"first: {SLEEPER}\n")
     assert launcher.down() == []
+
+
+def test_one_process_can_be_stopped_and_started_alone(tmp_path: Path) -> None:
+    launcher = _launcher(tmp_path, f"first: {SLEEPER}\nsecond: {SLEEPER}\n")
+    try:
+        launcher.up(timeout=10)
+        first, second = launcher.pid("first"), launcher.pid("second")
+        assert launcher.stop("first", grace=5)
+        assert launcher.pid("first") is None
+        assert launcher.pid("second") == second
+        assert not launcher.stop("first", grace=5)  # not running: nothing to stop
+        launcher.start("first", timeout=10)
+        assert launcher.pid("first") not in (None, first)
+        assert launcher.pid("second") == second
+    finally:
+        assert sorted(launcher.down(grace=5)) == ["first", "second"]

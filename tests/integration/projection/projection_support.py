@@ -158,5 +158,7 @@ def projection_settings(rabbitmq, database_url: str, **overrides: object) -> Chu
         rabbitmq_url=rabbitmq.url,
         broker_namespace=rabbitmq.namespace,
         projection_queue=f"churn-projection-{uuid.uuid4().hex[:8]}",
+        # Cache versions a rebuild bumps: not in the keys of a stack running on this machine.
+        redis_key_prefix="frequenta-test",
         **overrides,  # type: ignore[arg-type]
     )

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 
-from integration_support import closed_port
+from integration_support import ANY_METRICS_PORT, closed_port
 from projection_support import (
     ago,
     projection_rows,
@@ -32,6 +32,7 @@ def process_env(settings) -> dict[str, str]:
         FREQUENTA_PROJECTION_QUEUE=settings.projection_queue,
         FREQUENTA_ATTENDANCE_ADDRESS=settings.attendance_address,
         FREQUENTA_LOG_JSON="false",
+        FREQUENTA_METRICS_PORTS=ANY_METRICS_PORT,
     )
 
 

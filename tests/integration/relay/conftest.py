@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from integration_support import ANY_METRICS_PORT
 from relay_support import TcpProxy, ago, ts
 from sqlalchemy.ext.asyncio import AsyncEngine
 from yarl import URL
@@ -96,6 +97,7 @@ def relay_process(attendance_database_url: str, rabbitmq, tmp_path: Path) -> Rel
             FREQUENTA_BROKER_NAMESPACE=rabbitmq.namespace,
             FREQUENTA_RELAY_POLL_INTERVAL_SECONDS="0.2",
             FREQUENTA_LOG_JSON="false",
+            FREQUENTA_METRICS_PORTS=ANY_METRICS_PORT,
             **{f"FREQUENTA_{name}": value for name, value in overrides.items()},
         )
         process = await asyncio.create_subprocess_exec(

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from integration_support import ANY_METRICS_PORT
 from reports_support import SAO_PAULO
 from sqlalchemy import text
 
@@ -23,6 +24,7 @@ async def start_scheduler(database_url: str, log: Path) -> asyncio.subprocess.Pr
         FREQUENTA_SCHEDULER_INTERVAL_SECONDS="0.1",
         FREQUENTA_LOG_LEVEL="DEBUG",
         FREQUENTA_LOG_JSON="false",
+        FREQUENTA_METRICS_PORTS=ANY_METRICS_PORT,
     )
     with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(

@@ -11,6 +11,7 @@ from frequenta_attendance import events
 from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.models import OutboxMessage, Visit
 from frequenta_attendance.outbox import OutboxRepository
+from frequenta_kit import request_ids
 
 ENTERED = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
 
@@ -76,3 +77,15 @@ def test_a_work_row_is_addressed_to_its_queue_without_ordering_key(session):
 def test_a_work_queue_name_must_be_plain(session, queue):
     with pytest.raises(ValueError):
         OutboxRepository(session).add_work(queue, b"", uuid.uuid4())  # type: ignore[arg-type]
+
+
+def test_rows_made_during_a_request_carry_its_id(session):
+    visit = Visit(id=8, member_id=42, entered_at=ENTERED, source=CheckInSource.APP, device_id=None)
+    with request_ids.bound("req-77"):
+        envelope = events.check_in_recorded(visit)
+        event_row = OutboxRepository(session).add(envelope)  # type: ignore[arg-type]
+        work_row = OutboxRepository(session).add_work("bulk-checkins", b"x", uuid.uuid4())  # type: ignore[arg-type]
+    assert envelope.request_id == "req-77"
+    assert event_row.headers == {"schema_version": 1, "x-request-id": "req-77"}
+    assert work_row.headers == {"x-request-id": "req-77"}
+    assert events.check_in_recorded(visit).request_id == ""  # outside a request: none

@@ -80,6 +80,7 @@ def test_the_projection_takes_every_event_type_of_the_contract() -> None:
         "checkout.recorded",
         "membership.cancelled",
         "checkins.imported",
+        "member.personal_data_erased",
     }
 
 
@@ -130,6 +131,16 @@ def test_an_import_gives_every_visit_it_stored() -> None:
     assert decoded(message).visits == (VisitFacts(11, 7, ENTRY, EXIT), VisitFacts(12, 7, ENTRY))
 
 
+def test_an_erasure_of_personal_data_changes_nothing_but_is_applied() -> None:
+    """The projection keeps no personal data: the event is decoded (so the inbox records it)
+    and tells nothing to merge."""
+    message = envelope(
+        "member.personal_data_erased",
+        member_personal_data_erased=ev.MemberPersonalDataErased(member_id=7, erased_at=ts(EXIT)),
+    )
+    assert decoded(message) == Change()
+
+
 def test_an_event_type_the_projection_does_not_use_is_ignored() -> None:
     assert decode_event(envelope("plan.created").SerializeToString()) is None
 
@@ -170,6 +181,10 @@ MALFORMED = {
     "cancellation without instant": lambda: envelope(
         "membership.cancelled",
         membership_cancelled=ev.MembershipCancelled(member_id=7, reason="price"),
+    ),
+    "erasure of another member": lambda: envelope(
+        "member.personal_data_erased",
+        member_personal_data_erased=ev.MemberPersonalDataErased(member_id=8, erased_at=ts(EXIT)),
     ),
     "import without visits": lambda: envelope(
         "checkins.imported", check_ins_imported=ev.CheckInsImported(member_id=7)

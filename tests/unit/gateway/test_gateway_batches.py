@@ -23,6 +23,7 @@ def settings() -> GatewaySettings:
         retry_after_seconds=30,
         bulk_max_rows=5,
         bulk_max_body_bytes=2000,
+        rate_limits_enabled=False,
     )
 
 

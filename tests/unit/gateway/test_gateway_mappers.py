@@ -70,6 +70,7 @@ def test_active_member_to_json() -> None:
         "data_cancelamento": None,
         "motivo_cancelamento": None,
         "observacao_cancelamento": None,
+        "dados_removidos_em": None,
     }
 
 

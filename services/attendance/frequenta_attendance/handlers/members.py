@@ -6,7 +6,7 @@ from datetime import datetime
 
 from frequenta_attendance import events
 from frequenta_attendance.clock import Clock
-from frequenta_attendance.domain import errors, membership, validation
+from frequenta_attendance.domain import errors, membership, personal_data, validation
 from frequenta_attendance.domain.calendar import local_date
 from frequenta_attendance.domain.enums import CancellationReason, MemberStatus
 from frequenta_attendance.domain.rules import GymRules, not_in_future
@@ -116,6 +116,7 @@ async def cancel_membership(
         if member is None:
             raise errors.member_not_found(member_id)
         membership.check_can_cancel(member, cancelled_at=ended_at)
+        personal_data.check_note_allowed(member, clean_note)
         member.active = False
         member.cancelled_at = ended_at
         member.cancellation_reason = valid_reason

@@ -18,6 +18,7 @@ from typing import cast
 
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection
 from aiormq.exceptions import AMQPError
+from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 from yarl import URL
 
@@ -32,6 +33,25 @@ from frequenta_kit.database import database_unreachable
 log = logging.getLogger(__name__)
 
 FIRST_BACKOFF = 0.5
+# How often the outbox lag gauges are measured (the log line has its own, longer interval).
+LAG_METRIC_INTERVAL = 5.0
+
+PUBLISHED = Counter(
+    "frequenta_relay_messages_published_total",
+    "Outbox rows published to RabbitMQ and confirmed by it (events and work messages).",
+)
+PUBLISH_FAILURES = Counter(
+    "frequenta_relay_publish_failures_total",
+    "Outbox rows a publish failed for (nacked, returned, timed out); they stay and are retried.",
+)
+PENDING = Gauge(
+    "frequenta_relay_outbox_pending_messages",
+    "Outbox rows not yet published, as last measured.",
+)
+OLDEST_AGE = Gauge(
+    "frequenta_relay_outbox_oldest_pending_age_seconds",
+    "Age of the oldest unpublished outbox row (0 when none waits): the outbox lag.",
+)
 
 
 @dataclass
@@ -112,11 +132,15 @@ class Relay:
         self, channel: AbstractRobustChannel, publisher: Publisher, stop: asyncio.Event
     ) -> None:
         poll = self._settings.relay_poll_interval_seconds
-        next_report = time.monotonic()
+        next_report = next_measure = time.monotonic()
         while not stop.is_set():
             if time.monotonic() >= next_report:
                 next_report = time.monotonic() + self._settings.relay_lag_log_interval_seconds
+                next_measure = time.monotonic() + LAG_METRIC_INTERVAL
                 await self._report()
+            elif time.monotonic() >= next_measure:
+                next_measure = time.monotonic() + LAG_METRIC_INTERVAL
+                await self._measure_lag()
             if await until(stop, channel.ready(), within=poll, value=True) is None:
                 continue  # the broker is away: the robust connection is reconnecting
             self._wake.clear()
@@ -175,6 +199,8 @@ class Relay:
                 await store.mark_published(connection, outcome.confirmed)
                 sweep.published += len(outcome.confirmed)
                 self.published += len(outcome.confirmed)
+                PUBLISHED.inc(len(outcome.confirmed))
+                PUBLISH_FAILURES.inc(len(outcome.failed))
                 sweep.failed += len(outcome.failed)
                 sweep.reasons.extend(outcome.failed.values())
                 log.debug(
@@ -185,6 +211,17 @@ class Relay:
                     claimed,
                 )
         return claimed
+
+    async def _measure_lag(self) -> None:
+        """Update the outbox lag gauges (left as they were while the database is away)."""
+        try:
+            async with self._engine.connect() as connection:
+                count, age = await store.backlog(connection)
+        except Exception as error:
+            if not database_unreachable(error):
+                raise
+            return
+        _set_lag(count, age)
 
     async def _report(self) -> None:
         """Log the outbox lag; delete published rows past their retention."""
@@ -201,12 +238,18 @@ class Relay:
                 raise
             log.warning("outbox lag unknown: attendance database unreachable (%r)", error)
             return
+        _set_lag(count, age)
         if count:
             log.info("outbox lag: %.1fs (oldest of %d unpublished rows)", age, count)
         else:
             log.info("outbox lag: 0 (every row published)")
         if pruned:
             log.info("pruned %d published outbox rows past retention", pruned)
+
+
+def _set_lag(count: int, age: float | None) -> None:
+    PENDING.set(count)
+    OLDEST_AGE.set(age or 0.0)
 
 
 def _safe(url: str) -> str:

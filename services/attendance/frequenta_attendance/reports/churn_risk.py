@@ -14,6 +14,8 @@ import grpc
 
 from frequenta.churn.v1 import churn_pb2
 from frequenta.churn.v1.churn_pb2_grpc import ChurnServiceStub
+from frequenta_kit import grpc_channels
+from frequenta_kit.grpc_auth import Token
 from frequenta_kit.grpc_errors import describe_rpc_error
 
 log = logging.getLogger(__name__)
@@ -26,14 +28,18 @@ HIGH_RISK_REQUEST = churn_pb2.ListAtRiskMembersRequest(
 class ChurnHighRisk:
     """A HighRiskCounter over one gRPC channel to churn (opened lazily, closed by ``close``)."""
 
-    def __init__(self, address: str, *, deadline: float) -> None:
+    def __init__(self, address: str, *, deadline: float, token: Token = None) -> None:
         self._address = address
         self._deadline = deadline
+        self._token = token
         self._channel: grpc.aio.Channel | None = None
 
     def _stub(self) -> ChurnServiceStub:
         if self._channel is None:
-            self._channel = grpc.aio.insecure_channel(self._address)
+            reads = grpc_channels.retrying_reads(grpc_channels.CHURN_READS)
+            self._channel = grpc_channels.channel(
+                self._address, service_config=reads, token=self._token
+            )
         return ChurnServiceStub(self._channel)
 
     async def __call__(self) -> int | None:

@@ -13,6 +13,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import date
 
+from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta_attendance.bootstrap import gym_rules
@@ -25,6 +26,19 @@ from frequenta_kit.database import create_engine, create_session_factory
 from frequenta_kit.errors import Unavailable
 
 log = logging.getLogger(__name__)
+
+WAKE_UPS = Counter(
+    "frequenta_scheduler_wake_ups_total",
+    "Wake-ups of the report scheduler by outcome (ok, skipped: a dependency away, failed).",
+    ["outcome"],
+)
+REPORTS_QUEUED = Counter(
+    "frequenta_scheduler_reports_queued_total", "Daily reports queued by this scheduler."
+)
+LAST_WAKE_UP = Gauge(
+    "frequenta_scheduler_last_success_timestamp_seconds",
+    "Unix time of the scheduler's last successful wake-up.",
+)
 
 Tick = Callable[[], Awaitable[list[date]]]
 
@@ -56,11 +70,17 @@ async def run_until(stop: asyncio.Event, tick: Tick, *, interval: float) -> None
     """Call ``tick`` now and then every ``interval`` seconds until ``stop`` is set."""
     while not stop.is_set():
         try:
-            await tick()
+            queued = await tick()
         except Unavailable as error:
+            WAKE_UPS.labels("skipped").inc()
             log.warning("scheduler wake-up skipped: %s", error)
         except Exception:
+            WAKE_UPS.labels("failed").inc()
             log.exception("scheduler wake-up failed; trying again in %.0fs", interval)
+        else:
+            WAKE_UPS.labels("ok").inc()
+            REPORTS_QUEUED.inc(len(queued))
+            LAST_WAKE_UP.set_to_current_time()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
 

@@ -93,7 +93,11 @@ async def run_reports_worker(settings: AttendanceSettings) -> None:
     engine = create_engine(
         settings.attendance_database_url, pool_size=settings.report_worker_prefetch + 1
     )
-    high_risk = ChurnHighRisk(settings.churn_address, deadline=settings.churn_deadline_seconds)
+    high_risk = ChurnHighRisk(
+        settings.churn_address,
+        deadline=settings.churn_deadline_seconds,
+        token=settings.internal_token,
+    )
     try:
         await serve_until_signalled(
             [build_consumer(settings, engine, high_risk=high_risk)],

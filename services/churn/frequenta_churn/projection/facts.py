@@ -24,6 +24,7 @@ CHECKIN_RECORDED = "checkin.recorded"
 CHECKOUT_RECORDED = "checkout.recorded"
 MEMBERSHIP_CANCELLED = "membership.cancelled"
 CHECKINS_IMPORTED = "checkins.imported"
+MEMBER_PERSONAL_DATA_ERASED = "member.personal_data_erased"
 # The event types the projection consumes (its queue's bindings), with their payload field.
 PAYLOADS = {
     MEMBER_REGISTERED: "member_registered",
@@ -31,6 +32,7 @@ PAYLOADS = {
     CHECKOUT_RECORDED: "check_out_recorded",
     MEMBERSHIP_CANCELLED: "membership_cancelled",
     CHECKINS_IMPORTED: "check_ins_imported",
+    MEMBER_PERSONAL_DATA_ERASED: "member_personal_data_erased",
 }
 EVENT_TYPES = tuple(PAYLOADS)
 _REASON_PREFIX = "CANCELLATION_REASON_"
@@ -145,6 +147,13 @@ def _change(envelope: ev.EventEnvelope) -> Change:
                 ),
             )
         )
+    if kind == "member_personal_data_erased":
+        erased = envelope.member_personal_data_erased
+        if erased.member_id != member_id:
+            raise MalformedEvent(f"payload member {erased.member_id} is not {member_id}")
+        # The projection keeps no personal data (ids, plan, dates and visits only), so there is
+        # nothing to drop: applying it records the event in the inbox (docs/personal-data.md).
+        return Change()
     if kind == "check_in_recorded":
         return Change(visits=(_visit(envelope.check_in_recorded, member_id),))
     if kind == "check_out_recorded":

@@ -13,7 +13,6 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
@@ -28,7 +27,9 @@ from frequenta_churn.projection.facts import (
 from frequenta_churn.projection.handlers import RebuildCounts, rebuild
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork
+from frequenta_kit import grpc_channels
 from frequenta_kit.broker import connect, event_queue
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,10 @@ log = logging.getLogger(__name__)
 EXPORT_HORIZON = timedelta(days=1)
 
 
-async def exported_members(stub: AttendanceServiceStub) -> AsyncIterator[MemberFacts]:
-    async for batch in stub.ExportMembers(pb.ExportMembersRequest()):
+async def exported_members(
+    stub: AttendanceServiceStub, *, deadline: float
+) -> AsyncIterator[MemberFacts]:
+    async for batch in stub.ExportMembers(pb.ExportMembersRequest(), timeout=deadline):
         for member in batch.members:
             yield exported_member(member)
 
@@ -51,8 +54,11 @@ def _export_horizon() -> Timestamp:
     return horizon
 
 
-async def exported_visits(stub: AttendanceServiceStub) -> AsyncIterator[VisitFacts]:
-    async for batch in stub.ExportVisits(pb.ExportVisitsRequest(until=_export_horizon())):
+async def exported_visits(
+    stub: AttendanceServiceStub, *, deadline: float
+) -> AsyncIterator[VisitFacts]:
+    request = pb.ExportVisitsRequest(until=_export_horizon())
+    async for batch in stub.ExportVisits(request, timeout=deadline):
         for visit in batch.visits:
             yield exported_visit(visit)
 
@@ -74,12 +80,19 @@ async def run_rebuild(settings: ChurnSettings) -> RebuildCounts:
     engine = create_engine(settings.churn_database_url, pool_size=2)
     try:
         session_factory = create_session_factory(engine)
-        async with grpc.aio.insecure_channel(settings.attendance_address) as channel:
+        reads = grpc_channels.retrying_reads(grpc_channels.ATTENDANCE_READS)
+        async with (
+            CacheVersions.open(settings) as versions,
+            grpc_channels.channel(
+                settings.attendance_address, service_config=reads, token=settings.internal_token
+            ) as channel,
+        ):
             stub = AttendanceServiceStub(channel)
+            deadline = settings.export_timeout_seconds
             counts = await rebuild(
-                uow=lambda: SqlAlchemyUnitOfWork(session_factory),
-                members=exported_members(stub),
-                visits=exported_visits(stub),
+                uow=lambda: SqlAlchemyUnitOfWork(session_factory, versions),
+                members=exported_members(stub, deadline=deadline),
+                visits=exported_visits(stub, deadline=deadline),
                 batch_size=settings.rebuild_batch_size,
             )
     finally:

@@ -7,6 +7,9 @@ statement whatever the number of rows, that keeps every known value:
 A row is rewritten (and its ``atualizado_em`` moved) only when a value actually changes. Rows are
 written in id order, so two transactions touching the same rows take their locks in the same
 order (the live consumer and a rebuild may run at once).
+
+The repository remembers the members its transaction merged (and whether one was cancelled): the
+unit of work bumps their cache versions once it committed (docs/cache.md).
 """
 
 import uuid
@@ -67,6 +70,9 @@ class ProjectionRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Members merged in this transaction, and whether a cancellation was among them.
+        self.changed_members: set[int] = set()
+        self.cancellation = False
 
     async def claim(self, event_id: uuid.UUID, event_type: str) -> bool:
         """Record the event in the inbox; False if it was there already (a duplicate: skip it).
@@ -80,6 +86,8 @@ class ProjectionRepository:
         members: list[MemberFacts] = _by_id(facts, "member_id")
         if not members:
             return
+        self.changed_members.update(m.member_id for m in members)
+        self.cancellation |= any(m.cancelled_at is not None for m in members)
         await self._session.execute(
             _MERGE_MEMBERS,
             {
@@ -96,6 +104,7 @@ class ProjectionRepository:
         visits: list[VisitFacts] = _by_id(facts, "visit_id")
         if not visits:
             return
+        self.changed_members.update(v.member_id for v in visits)
         await self._session.execute(
             _MERGE_VISITS,
             {

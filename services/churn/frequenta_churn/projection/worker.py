@@ -24,6 +24,7 @@ from frequenta_churn.projection.handlers import Outcome, apply_event
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork, UnitOfWork
 from frequenta_kit.broker import event_queue
+from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.consumer import (
     PermanentFailure,
     WorkConsumer,
@@ -67,13 +68,17 @@ class ProjectionHandler:
 
 
 def build_projection_consumer(
-    settings: ChurnSettings, session_factory: async_sessionmaker[AsyncSession]
+    settings: ChurnSettings,
+    session_factory: async_sessionmaker[AsyncSession],
+    versions: CacheVersions | None = None,
 ) -> WorkConsumer:
+    """The projection's consumer (not started); each applied event bumps the cache
+    ``versions`` of its member."""
     return WorkConsumer(
         settings.rabbitmq_url,
         settings.topology,
         settings.projection_queue,
-        ProjectionHandler(lambda: SqlAlchemyUnitOfWork(session_factory)),
+        ProjectionHandler(lambda: SqlAlchemyUnitOfWork(session_factory, versions)),
         prefetch=settings.projection_prefetch,
         declare_queue=event_queue(EVENT_TYPES),
     )
@@ -83,8 +88,9 @@ async def run_projection_worker(settings: ChurnSettings) -> None:
     """Consume until SIGTERM/SIGINT, let the events in flight commit, exit."""
     engine = create_engine(settings.churn_database_url, pool_size=settings.projection_prefetch)
     try:
-        consumer = build_projection_consumer(settings, create_session_factory(engine))
-        await serve_until_signalled([consumer], grace=settings.shutdown_grace_seconds)
+        async with CacheVersions.open(settings) as versions:
+            consumer = build_projection_consumer(settings, create_session_factory(engine), versions)
+            await serve_until_signalled([consumer], grace=settings.shutdown_grace_seconds)
     finally:
         await engine.dispose()
     log.info("projection worker stopped")

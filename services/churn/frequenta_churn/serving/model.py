@@ -13,11 +13,14 @@ does not compute is refused: the process keeps serving what it had.
 """
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
+
+from prometheus_client import Counter, Info
 
 from frequenta_churn.ml.explain import Reference, Scorer
 from frequenta_churn.ml.schema import ModelSchema
@@ -28,6 +31,14 @@ from frequenta_churn.serving.waiting import first_of
 from frequenta_kit.errors import Unavailable
 
 log = logging.getLogger(__name__)
+
+SERVING_MODEL = Info(
+    "frequenta_churn_serving_model",
+    "The model version this churn process serves (version 'none' before the first model).",
+)
+MODEL_SWAPS = Counter(
+    "frequenta_churn_model_swaps_total", "Serving models swapped in by this churn process."
+)
 
 
 class ModelSource(Protocol):
@@ -83,15 +94,18 @@ class ModelHolder:
         self._current: ServingModel | None = None
         self._refused: str | None = None  # the serving version, when it cannot be served
         self._lock = asyncio.Lock()
-        self._listeners: list[Callable[[ServingModel], None]] = []
+        self._listeners: list[Callable[[ServingModel], object]] = []
         self.swaps = 0
+        SERVING_MODEL.info({"version": "none", "algorithm": "none"})
 
     @property
     def current(self) -> ServingModel | None:
         return self._current
 
-    def on_swap(self, listener: Callable[[ServingModel], None]) -> None:
-        """Call ``listener(new_model)`` after every swap (e.g. to rescore the snapshot)."""
+    def on_swap(self, listener: Callable[[ServingModel], object]) -> None:
+        """Call ``listener(new_model)`` after every swap (e.g. to rescore the snapshot); one
+        that returns an awaitable is awaited before :meth:`refresh` returns (e.g. a cache
+        version bump that must be done before a promotion answers)."""
         self._listeners.append(listener)
 
     async def get(self) -> ServingModel:
@@ -139,6 +153,8 @@ class ModelHolder:
             self._current = model  # the swap: requests already running keep their reference
             self._refused = None
             self.swaps += 1
+            MODEL_SWAPS.inc()
+            SERVING_MODEL.info({"version": model.version, "algorithm": model.algorithm})
         log.info(
             "serving model %s (promotion %d)%s",
             model.version,
@@ -146,7 +162,9 @@ class ModelHolder:
             f", replacing {current.version}" if current else "",
         )
         for listener in self._listeners:
-            listener(model)
+            result = listener(model)
+            if inspect.isawaitable(result):
+                await result
         return model
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:

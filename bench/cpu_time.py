@@ -1,0 +1,61 @@
+"""CPU time of processes, read from /proc (Linux): what a scenario cost each part of the stack,
+per request, which holds better than requests/s on a machine other work shares."""
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system time of every thread of ``pid`` so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def snapshot(groups: Mapping[str, list[int]]) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of each process, by group."""
+    return {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
+
+
+def spent(
+    before: Mapping[str, Mapping[int, float]], after: Mapping[str, Mapping[int, float]]
+) -> dict[str, float]:
+    """CPU seconds each group used between the snapshots: processes started in between count
+    from zero; those gone by ``after`` (a PostgreSQL backend of a connection closed) are lost."""
+    return {
+        name: sum(
+            max(seconds - before.get(name, {}).get(pid, 0.0), 0.0)
+            for pid, seconds in after.get(name, {}).items()
+        )
+        for name in before
+    }
+
+
+def _total(groups: Mapping[str, list[int]]) -> float:
+    return sum(sum(cpu_seconds(pid) for pid in pids) for pids in groups.values())
+
+
+def settle(
+    groups: Callable[[], Mapping[str, list[int]]],
+    *,
+    idle_share: float = 0.1,
+    window: float = 2.0,
+    within: float = 180.0,
+) -> bool:
+    """Waits until the processes together use less than ``idle_share`` of a core over
+    ``window`` seconds (background work done: outbox relayed, events projected); False if
+    they are still busy after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        watched = groups()
+        before = _total(watched)
+        time.sleep(window)
+        if _total(watched) - before < idle_share * window:
+            return True
+    return False
