@@ -52,34 +52,44 @@ def _bodies(body: bytes, largest: int) -> list[ContentBody]:
 
 
 async def _send(channel: AbstractChannel, messages: Sequence[Outgoing]) -> list[asyncio.Future]:
-    """Register and write ``messages``; their confirm futures, in order."""
-    confirms: list[asyncio.Future] = []
+    """Register and write ``messages``; their confirm futures, in order. The frames are built
+    first and the delivery tags taken only once they are queued for the socket: a tag taken for
+    a message the broker never sees would shift every later confirm onto the wrong one."""
+    ids = [message.properties.message_id for message in messages]
+    if not all(ids):
+        raise ValueError("a message published together needs a message_id")
     frames: list[object] = []
+    for message in messages:
+        frames.append(
+            spec.Basic.Publish(
+                exchange=message.exchange,
+                routing_key=message.routing_key,
+                mandatory=message.mandatory,
+            )
+        )
+        frames.append(ContentHeader(0, len(message.body), message.properties))
+        frames.extend(_bodies(message.body, channel.max_content_size))  # type: ignore[attr-defined]
+    payload = ChannelFrame.marshall(channel.number, frames).payload  # type: ignore[arg-type]
     async with channel.lock:  # type: ignore[attr-defined]
-        for message in messages:
-            message_id = message.properties.message_id
-            if not message_id:
-                raise ValueError("a message published together needs a message_id")
-            channel.delivery_tag += 1  # type: ignore[attr-defined]
-            tag = channel.delivery_tag  # type: ignore[attr-defined]
-            confirm = channel.create_future()
+        confirms = [channel.create_future() for _ in messages]
+        written = channel.create_future()
+        frame = ChannelFrame(payload=payload, should_close=False, drain_future=written)
+        try:
+            # The write queue is bounded: this may wait for room (and be cancelled) before the
+            # frames are queued and any tag is taken.
+            await channel.write_queue.put(frame)  # type: ignore[attr-defined]
+        except BaseException:
+            for future in (*confirms, written):
+                future.cancel()
+            raise
+        # Nothing yields from here until the tags are taken, so no confirm is read before.
+        first = channel.delivery_tag + 1  # type: ignore[attr-defined]
+        tags = range(first, first + len(ids))
+        for tag, message_id, confirm in zip(tags, ids, confirms, strict=True):
             channel.confirmations[tag] = confirm  # type: ignore[attr-defined]
             channel.message_id_delivery_tag[message_id] = tag  # type: ignore[attr-defined]
             confirm.add_done_callback(partial(_forget, channel, message_id, tag))
-            confirms.append(confirm)
-            frames.append(
-                spec.Basic.Publish(
-                    exchange=message.exchange,
-                    routing_key=message.routing_key,
-                    mandatory=message.mandatory,
-                )
-            )
-            frames.append(ContentHeader(0, len(message.body), message.properties))
-            frames.extend(_bodies(message.body, channel.max_content_size))  # type: ignore[attr-defined]
-        written = channel.create_future()
-        await channel.write_queue.put(  # type: ignore[attr-defined]
-            ChannelFrame.marshall(channel.number, frames, drain_future=written)  # type: ignore[arg-type]
-        )
+        channel.delivery_tag = first + len(ids) - 1  # type: ignore[attr-defined]
         await written
     return confirms
 
