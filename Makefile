@@ -74,9 +74,11 @@ test: proto lint
 
 # Bulk ingestion end to end (POST to events published) for 100,000 and 1,000,000 rows, next
 # to the raw COPY rate of as many rows, in one table (docs/bulk-imports.md, "Throughput").
-# Then churn: 100,000 members scored in one batch, the projection read behind the at-risk
-# list, a retraining of the demo gym end to end, GetChurnRisk and the list over gRPC and REST
-# (p50/p90/p99), in one table (docs/model.md, "Performance").
+# Then the relay: 100,000 waiting check-in events published, in events/s, and how soon a lone
+# one goes out (docs/events.md, "Throughput"). Then churn: 100,000 members scored in one batch,
+# the projection read behind the at-risk list, a retraining of the demo gym end to end,
+# GetChurnRisk and the list over gRPC and REST (p50/p90/p99), in one table (docs/model.md,
+# "Performance").
 # Last, HTTP load with wrk, 64 connections: POST check-in, GET frequencia and risco-churn cached
 # and uncached, next to the machine's ceilings (a constant, one gRPC call, one Redis GET), in one
 # table with the goals (docs/http-load.md). HTTP_LOAD_ARGS passes options (--uncached-env ...).
@@ -84,6 +86,7 @@ HTTP_LOAD_ARGS ?=
 bench: proto wrk
 	$(PY) -m frequenta_ops.preflight
 	$(PY) bench/bulk_ingest.py --scenarios 100000x1,100000x10
+	$(PY) bench/relay.py --events 100000
 	$(PY) bench/churn_serving.py --score-members 100000 --calls 1000
 	$(PY) bench/http_load.py $(HTTP_LOAD_ARGS)
 

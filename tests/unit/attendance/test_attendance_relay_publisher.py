@@ -1,4 +1,4 @@
-"""The relay's publishing rules with fake exchanges: partitions, waves (a member's next message
+"""The relay's publishing rules with a fake broker: partitions, waves (a member's next message
 only after the previous one is confirmed), what a nack, a return or a lost connection leaves
 unpublished, and the AMQP properties of a message."""
 
@@ -6,12 +6,11 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-import aio_pika
 import pytest
 from aio_pika.exceptions import DeliveryError, PublishError
 from aiormq.exceptions import ChannelInvalidStateError
 
-from frequenta_attendance.relay.publisher import Publisher, amqp_message, waves
+from frequenta_attendance.relay.publisher import Publisher, outgoing, properties, waves
 from frequenta_attendance.relay.store import PendingMessage, partition_of
 from frequenta_kit.broker import Topology
 
@@ -46,46 +45,50 @@ def test_waves_hold_each_member_once_in_order_and_memberless_rows_first():
     assert waves([]) == []
 
 
-class FakeExchange:
-    """Records what was published, in order; fails the bodies it is told to."""
+class FakeBroker:
+    """Takes each wave as one write, records what was published, in order, by exchange; fails
+    the bodies it is told to."""
 
-    def __init__(self, name: str, failures: dict[bytes, BaseException]) -> None:
-        self.name = name
+    def __init__(self, failures: dict[bytes, BaseException]) -> None:
         self.failures = failures
-        self.published: list[tuple[bytes, str, bool]] = []
+        self.waves: list[list[bytes]] = []
+        self.published: dict[str, list[tuple[bytes, str, bool]]] = {}
 
-    async def publish(self, message: aio_pika.Message, routing_key: str, *, mandatory: bool):
+    async def send(self, wave: list[PendingMessage]) -> list[BaseException | None]:
         await asyncio.sleep(0)
-        if message.body in self.failures:
-            raise self.failures[message.body]
-        self.published.append((message.body, routing_key, mandatory))
+        self.waves.append([message.payload for message in wave])
+        results: list[BaseException | None] = []
+        for message in wave:
+            failure = self.failures.get(message.payload)
+            results.append(failure)
+            if failure is None:
+                self.published.setdefault(message.exchange, []).append(
+                    (message.payload, message.routing_key, message.exchange == "work")
+                )
+        return results
 
 
-def publisher(failures: dict[bytes, BaseException] | None = None) -> tuple[Publisher, dict]:
-    topology = Topology("ns")
-    failing = failures or {}
-    exchanges = {
-        "events": FakeExchange(topology.events_exchange, failing),
-        "work": FakeExchange(topology.work_exchange, failing),
-    }
-    publishing = Publisher(channel=None, topology=topology, timeout=1)  # type: ignore[arg-type]
-    publishing._exchanges = exchanges  # type: ignore[assignment]
+def publisher(failures: dict[bytes, BaseException] | None = None) -> tuple[Publisher, FakeBroker]:
+    broker = FakeBroker(failures or {})
+    publishing = Publisher(channel=None, topology=Topology("ns"), timeout=1)  # type: ignore[arg-type]
+    publishing._send = broker.send  # type: ignore[method-assign]
     publishing._work_queues = {"jobs"}
-    return publishing, exchanges
+    return publishing, broker
 
 
 async def test_every_message_is_published_to_its_exchange_and_confirmed():
-    publishing, exchanges = publisher()
+    publishing, broker = publisher()
     batch = [row(1, 7), row(2, None, "work"), row(3, 7), row(4, 9)]
     outcome = await publishing.publish(batch)
     assert outcome.confirmed == [1, 2, 4, 3]
     assert outcome.failed == {}
-    assert exchanges["events"].published == [
+    assert broker.waves == [[b"body-1", b"body-2", b"body-4"], [b"body-3"]]
+    assert broker.published["events"] == [
         (b"body-1", "checkin.recorded", False),
         (b"body-4", "checkin.recorded", False),
         (b"body-3", "checkin.recorded", False),
     ]
-    assert exchanges["work"].published == [(b"body-2", "ns.jobs", True)]
+    assert broker.published["work"] == [(b"body-2", "jobs", True)]
 
 
 def returned() -> PublishError:
@@ -101,7 +104,7 @@ def returned() -> PublishError:
     ids=["nack", "return", "timeout"],
 )
 async def test_a_failed_message_holds_back_its_members_later_ones_only(failure):
-    publishing, exchanges = publisher({b"body-1": failure})
+    publishing, broker = publisher({b"body-1": failure})
     batch = [row(1, 7), row(2, 8), row(3, 7), row(4, 8), row(5, 7)]
     outcome = await publishing.publish(batch)
     if isinstance(failure, TimeoutError):
@@ -111,7 +114,7 @@ async def test_a_failed_message_holds_back_its_members_later_ones_only(failure):
     else:
         assert outcome.confirmed == [2, 4]
         assert set(outcome.failed) == {1, 3, 5}
-    assert b"body-3" not in [body for body, _, _ in exchanges["events"].published]
+    assert b"body-3" not in [body for wave in broker.waves for body in wave]
 
 
 async def test_a_lost_channel_stops_the_batch():
@@ -122,14 +125,27 @@ async def test_a_lost_channel_stops_the_batch():
     assert "ChannelInvalidStateError" in outcome.failed[2]
 
 
-def test_the_amqp_message_carries_the_row():
+def test_the_amqp_properties_carry_the_row():
     pending = row(1, 7)
-    message = amqp_message(pending)
-    assert message.body == b"body-1"
-    assert message.message_id == str(pending.message_id)
-    assert message.type == "checkin.recorded"
-    assert message.content_type == "application/x-protobuf"
-    assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
-    assert message.timestamp == CREATED
-    assert message.headers == {"schema_version": 1}
-    assert message.app_id == "frequenta-attendance"
+    sent = properties(pending)
+    assert sent.message_id == str(pending.message_id)
+    assert sent.message_type == "checkin.recorded"
+    assert sent.content_type == "application/x-protobuf"
+    assert sent.delivery_mode == 2  # persistent
+    assert sent.timestamp == CREATED
+    assert sent.headers == {"schema_version": 1}
+    assert sent.app_id == "frequenta-attendance"
+
+
+def test_events_go_to_the_events_exchange_and_work_messages_are_mandatory():
+    topology = Topology("ns")
+    pending = row(1, 7)
+    event, work = outgoing(pending, topology), outgoing(row(2, None, "work"), topology)
+    assert (event.exchange, event.routing_key, event.mandatory) == (
+        "ns.events",
+        "checkin.recorded",
+        False,
+    )
+    assert (work.exchange, work.routing_key, work.mandatory) == ("ns.work", "ns.jobs", True)
+    assert event.body == b"body-1"
+    assert event.properties.message_id == str(pending.message_id)

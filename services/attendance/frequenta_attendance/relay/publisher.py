@@ -2,11 +2,12 @@
 messages strictly in order.
 
 A batch goes out in waves: wave k holds the k-th message of every member in the batch (and, in
-the first wave, every message without a member). A wave is published concurrently on one
-channel and its confirms awaited together, so a member's next message leaves only after the
-broker confirmed the previous one: a message nacked, returned or timed out stops its member's
-later messages for this batch, and per-member order holds even then. A failure of the channel
-or connection stops the remaining waves. Whatever was not confirmed stays in the outbox.
+the first wave, every message without a member). A wave is written to one channel at once
+(``together.publish_together``) and its confirms awaited together, so a member's next message
+leaves only after the broker confirmed the previous one: a message nacked, returned or timed
+out stops its member's later messages for this batch, and per-member order holds even then. A
+failure of the channel or connection stops the remaining waves. Whatever was not confirmed
+stays in the outbox.
 """
 
 import asyncio
@@ -15,12 +16,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange
+from aio_pika.abc import AbstractChannel
 from aio_pika.exceptions import DeliveryError, PublishError
+from pamqp import commands as spec
 
-from frequenta_attendance.outbox import EVENTS, WORK
+from frequenta_attendance.outbox import WORK
 from frequenta_attendance.relay.store import PendingMessage
+from frequenta_attendance.relay.together import Outgoing, publish_together
 from frequenta_kit.broker import (
     Topology,
     declare_events_exchange,
@@ -31,6 +33,7 @@ from frequenta_kit.broker import (
 log = logging.getLogger(__name__)
 
 APP_ID = "frequenta-attendance"
+PERSISTENT = 2  # AMQP delivery mode
 
 
 @dataclass
@@ -58,17 +61,25 @@ def waves(batch: Sequence[PendingMessage]) -> list[list[PendingMessage]]:
     return split
 
 
-def amqp_message(row: PendingMessage) -> aio_pika.Message:
-    return aio_pika.Message(
-        row.payload,
+def properties(row: PendingMessage) -> spec.Basic.Properties:
+    """The AMQP properties of an outbox row's message."""
+    return spec.Basic.Properties(
         message_id=str(row.message_id),
-        type=row.message_type,
+        message_type=row.message_type,
         content_type=row.content_type,
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        delivery_mode=PERSISTENT,
         timestamp=row.created_at,
         headers=row.headers,
         app_id=APP_ID,
     )
+
+
+def outgoing(row: PendingMessage, topology: Topology) -> Outgoing:
+    """An outbox row as published: to its namespaced exchange and routing key. Events go to
+    whoever subscribed (nobody: dropped, as pub/sub means); a work message is mandatory, so one
+    that comes back unroutable (its queue deleted meanwhile) stays in the outbox."""
+    exchange, routing_key = topology.route(row.exchange, row.routing_key)
+    return Outgoing(exchange, routing_key, row.payload, properties(row), row.exchange == WORK)
 
 
 class Publisher:
@@ -79,15 +90,12 @@ class Publisher:
         self._channel = channel
         self._topology = topology
         self._timeout = timeout
-        self._exchanges: dict[str, AbstractExchange] = {}
         self._work_queues: set[str] = set()
 
     async def declare(self) -> None:
         """Declare both exchanges (a robust channel declares them again after a reconnect)."""
-        self._exchanges = {
-            EVENTS: await declare_events_exchange(self._channel, self._topology),
-            WORK: await declare_work_exchange(self._channel, self._topology),
-        }
+        await declare_events_exchange(self._channel, self._topology)
+        await declare_work_exchange(self._channel, self._topology)
 
     async def _declare_work_queues(self, batch: Sequence[PendingMessage]) -> None:
         """Declare, once, each work queue the batch sends to (with its dead-letter queue, as
@@ -108,9 +116,7 @@ class Publisher:
         stopped: set[int] = set()  # members whose earlier message failed in this batch
         for wave in waves(batch):
             sending = [m for m in wave if m.aggregate_id is None or m.aggregate_id not in stopped]
-            results = await asyncio.gather(
-                *(self._publish_one(m) for m in sending), return_exceptions=True
-            )
+            results = await self._send(sending)
             broken = False
             for message, result in zip(sending, results, strict=True):
                 if result is None:
@@ -131,15 +137,15 @@ class Publisher:
                 outcome.failed[message.id] = "not sent: an earlier message failed"
         return outcome
 
-    async def _publish_one(self, row: PendingMessage) -> None:
-        _, routing_key = self._topology.route(row.exchange, row.routing_key)
-        exchange = self._exchanges[row.exchange]
-        # Events go to whoever subscribed (nobody: dropped, as pub/sub means); a work message
-        # that comes back unroutable (its queue deleted meanwhile) stays in the outbox.
-        async with asyncio.timeout(self._timeout):
-            await exchange.publish(
-                amqp_message(row), routing_key=routing_key, mandatory=row.exchange == WORK
-            )
+    async def _send(self, wave: Sequence[PendingMessage]) -> list[BaseException | None]:
+        """Publish a wave in one write; None or the failure of each message, in order."""
+        messages = [outgoing(row, self._topology) for row in wave]
+        try:
+            async with asyncio.timeout(self._timeout):  # the robust channel may be reconnecting
+                channel = await self._channel.get_underlay_channel()
+        except Exception as error:
+            return [error] * len(wave)
+        return await publish_together(channel, messages, within=self._timeout)
 
 
 def _describe(error: BaseException) -> str:
