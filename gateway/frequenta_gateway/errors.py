@@ -50,6 +50,11 @@ HTTP_BY_GRPC_STATUS: Mapping[grpc.StatusCode, HttpEquivalent] = {
     grpc.StatusCode.UNAVAILABLE: HttpEquivalent(
         503, "SERVICE_UNAVAILABLE", "A service behind the gateway is unavailable; retry shortly."
     ),
+    # The gateway cancels no call it still answers: a CANCELLED status comes from a service
+    # shutting down (a call that arrived as it stopped taking calls), as retryable as UNAVAILABLE.
+    grpc.StatusCode.CANCELLED: HttpEquivalent(
+        503, "SERVICE_UNAVAILABLE", "A service behind the gateway is restarting; retry shortly."
+    ),
     grpc.StatusCode.DEADLINE_EXCEEDED: HttpEquivalent(
         504, "UPSTREAM_TIMEOUT", "A service behind the gateway did not answer in time; retry."
     ),

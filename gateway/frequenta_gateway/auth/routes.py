@@ -96,7 +96,7 @@ async def _credentials(request: Request) -> TokenRequest:
     response_model=Token,
     summary="Get an access token",
     response_description="A bearer token and its lifetime.",
-    responses=error_responses(401, 415, 422, 429),
+    responses=error_responses(401, 413, 415, 422, 429),
     openapi_extra=TOKEN_BODY,
     dependencies=[public()],
 )
@@ -143,7 +143,7 @@ async def issue_token(
     tags=["usuarios"],
     summary="Create a user",
     response_description="The user as stored (without the password).",
-    responses=error_responses(404, 409, 422),
+    responses=error_responses(404, 409, 413, 422),
     dependencies=[allow(ADMIN)],
 )
 async def create_user(body: UserCreation, users: UsersDep, deadline: DeadlineDep) -> User:

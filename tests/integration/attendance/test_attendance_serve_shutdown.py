@@ -76,7 +76,9 @@ async def test_sigterm_drains_the_call_in_flight_then_exits_zero(
                 refused = await rpc_error(
                     stub.GetMember(pb.GetMemberRequest(member_id=member.id), timeout=5)
                 )
-                assert refused.status == grpc.StatusCode.UNAVAILABLE
+                # Refused, not run: UNAVAILABLE, or CANCELLED when the call reached the server
+                # as it stopped (a race of the transport; the gateway answers both with 503).
+                assert refused.status in {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED}
                 await transaction.commit()
             response = await in_flight
             assert response.visit.member_id == member.id and not response.replayed
