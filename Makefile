@@ -7,12 +7,13 @@ PROTOS := $(shell find proto -name '*.proto')
 GEN    := gen
 GEN_STAMP := $(GEN)/.stamp
 
-.PHONY: help venv proto up down status init seed test test-unit lint lock clean bench wrk
+.PHONY: help venv proto up down status init seed token test test-unit lint lock clean bench wrk
 
 help:
 	@echo "make up      install, generate stubs, initialise the database, start every process"
 	@echo "make down    stop what 'make up' started"
 	@echo "make seed    write the simulated demo gym through the REST API (docs/simulator.md)"
+	@echo "make token   print an access token of the first admin (TOKEN=\$$(make -s token))"
 	@echo "make test    every test (unit, integration, end-to-end) against the real servers"
 	@echo "make bench   performance figures on the local servers (bench/)"
 	@echo "make proto   regenerate the gRPC stubs into $(GEN)/"
@@ -51,6 +52,12 @@ up: init
 	$(PY) -m frequenta_ops.launcher up
 	$(PY) -m frequenta_sim seed --if-empty --api $(GATEWAY_URL) $(SEED_ARGS)
 	$(PY) -m frequenta_churn train --if-none
+	@echo "REST calls need a token (README, 'Authentication and roles'): the first admin's is"
+	@echo "  TOKEN=\$$(make -s token); curl -H \"Authorization: Bearer \$$TOKEN\" $(GATEWAY_URL)/alunos"
+	@echo "  or: curl -X POST $(GATEWAY_URL)/auth/token -d username=<login> -d password=<password>"
+
+token: venv
+	@$(PY) -m frequenta_sim token --api $(GATEWAY_URL)
 
 seed: venv
 	$(PY) -m frequenta_sim seed --api $(GATEWAY_URL) $(SEED_ARGS)

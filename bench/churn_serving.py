@@ -44,6 +44,7 @@ from frequenta.churn.v1 import churn_pb2, churn_pb2_grpc
 from frequenta_kit.database import drop_database
 from frequenta_kit.grpc_auth import internal_sync_channel
 from frequenta_ops.launcher import Launcher
+from frequenta_sim.login import admin_auth
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -190,7 +191,7 @@ def seed(running: Stack, members: int, months: int, seed_value: int, table: Tabl
     until = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     gym = simulate(SimParams(members=members, months=months), seed=seed_value, until=until)
     started = time.perf_counter()
-    with httpx.Client(base_url=running.base_url, timeout=120) as api:
+    with httpx.Client(base_url=running.base_url, timeout=120, auth=admin_auth()) as api:
         report = GymLoader(api, batch_size=20_000, workers=4, job_timeout=600, progress=False).load(
             gym
         )
@@ -210,7 +211,7 @@ def seed(running: Stack, members: int, months: int, seed_value: int, table: Tabl
 
 
 def retrain(running: Stack, table: Table) -> None:
-    with httpx.Client(base_url=running.base_url, timeout=30) as api:
+    with httpx.Client(base_url=running.base_url, timeout=30, auth=admin_auth()) as api:
         started = time.perf_counter()
         response = api.post("/modelo/retreino", json={"promover_se_melhor": True})
         response.raise_for_status()
@@ -271,7 +272,8 @@ def latency(running: Stack, calls: int, table: Table) -> None:
     def grpc_list() -> None:
         stub.ListAtRiskMembers(churn_pb2.ListAtRiskMembersRequest(page_size=50), timeout=5)
 
-    with httpx.Client(base_url=running.base_url, timeout=10) as api:
+    with httpx.Client(base_url=running.base_url, timeout=10, auth=admin_auth()) as api:
+        api.get("/planos").raise_for_status()  # logs in before anything is timed
 
         def rest_risk() -> None:
             api.get(f"/aluno/{next_id()}/risco-churn").raise_for_status()

@@ -1,11 +1,15 @@
-"""Gateway processes: `python -m frequenta_gateway serve`."""
+"""Gateway processes: `python -m frequenta_gateway serve`, and the users of the REST API:
+`python -m frequenta_gateway users create --login ... --papel ... [--aluno-id N]`."""
 
 import argparse
+import sys
 
 import uvicorn
+from pydantic import ValidationError
 from starlette.types import ASGIApp
 
 from frequenta_gateway.app import create_app
+from frequenta_gateway.auth import cli
 from frequenta_gateway.settings import GatewaySettings
 from frequenta_kit import gc_tuning
 from frequenta_kit.logs import configure_logging
@@ -30,12 +34,28 @@ def serve(settings: GatewaySettings) -> None:
     uvicorn.Server(server_config(create_app(settings), settings)).run()
 
 
+def load_settings() -> GatewaySettings:
+    """The settings, or exit 2 saying what is wrong (e.g. the dev JWT secret in production)."""
+    try:
+        return GatewaySettings()
+    except ValidationError as error:
+        problems = "\n".join(
+            f"  - {problem['msg'].removeprefix('Value error, ')}" for problem in error.errors()
+        )
+        print(f"the gateway cannot start with these settings:\n{problems}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m frequenta_gateway")
-    parser.add_argument("command", choices=["serve"])
-    parser.parse_args()
-    settings = GatewaySettings()
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the REST API")
+    cli.add_parser(commands)
+    args = parser.parse_args()
+    settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
+    if args.command == "users":
+        raise SystemExit(cli.run(args, settings))
     gc_tuning.for_bulk_work()  # bulk uploads of 100,000 rows
     serve(settings)
 

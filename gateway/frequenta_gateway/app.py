@@ -5,6 +5,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from frequenta_gateway.auth import routes as auth
+from frequenta_gateway.auth.policies import document_policies
 from frequenta_gateway.body_limits import install_body_limits
 from frequenta_gateway.cache import ResponseCache
 from frequenta_gateway.clients import Backends
@@ -35,6 +37,12 @@ churn gRPC services.
   `{"erro": {"codigo", "mensagem", "detalhes": [{"campo", "mensagem"}]}}`, where `codigo` is a
   stable machine code (`MEMBER_NOT_FOUND`, `VALIDATION_ERROR`, `NO_MODEL`...).
 * Request bodies refuse unknown fields, so a misspelt field is reported, not ignored.
+* Every route but the probes and `POST /auth/token` needs `Authorization: Bearer <token>`, a
+  token from `POST /auth/token` (Swagger UI: the **Authorize** button, with a login and password).
+  Each route says which roles (`admin`, `equipe`, `aluno`, `catraca`) it answers under
+  **Access**. No token or a bad one: 401 (`UNAUTHENTICATED`, `INVALID_TOKEN`, `TOKEN_EXPIRED`);
+  a role the route does not allow: 403 `FORBIDDEN`. A member (`aluno`) reads only their own id;
+  any other id answers exactly as an unknown one (404 `MEMBER_NOT_FOUND`).
 """
 
 TAGS = [
@@ -60,6 +68,8 @@ TAGS = [
     },
     {"name": "planos", "description": "Membership plans."},
     {"name": "saude", "description": "Liveness and readiness probes."},
+    {"name": "autenticacao", "description": "Access tokens (JWT) from a login and password."},
+    {"name": "usuarios", "description": "Users of the API and their roles (admins only)."},
 ]
 
 
@@ -90,7 +100,19 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.rate_limiter = RateLimiter.of(settings) if settings.rate_limits_enabled else None
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
     install_body_limits(app, settings)
-    for module in (members, visits, batches, attendance, churn, model, reports, plans, health):
+    for module in (
+        members,
+        visits,
+        batches,
+        attendance,
+        churn,
+        model,
+        reports,
+        plans,
+        health,
+        auth,
+    ):
+        document_policies(module.router)
         app.include_router(module.router)
     install_observability(app)  # X-Request-ID on every request and response; GET /metrics
     return app

@@ -32,6 +32,8 @@ class Backends:
     attendance: attendance_pb2_grpc.AttendanceServiceStub
     churn: churn_pb2_grpc.ChurnServiceStub
     health: dict[str, HealthTarget]
+    # Users and their passwords, served by the attendance process (same channel).
+    users: attendance_pb2_grpc.UserServiceStub
     channels: list[grpc.aio.Channel] = field(default_factory=list)
 
     @classmethod
@@ -60,6 +62,7 @@ class Backends:
                 ),
                 "churn": HealthTarget(health_pb2_grpc.HealthStub(churn), CHURN_SERVICE),
             },
+            users=attendance_pb2_grpc.UserServiceStub(attendance),
             channels=[attendance, churn],
         )
 
@@ -84,6 +87,10 @@ async def get_churn(request: Request) -> churn_pb2_grpc.ChurnServiceStub:
     return _backends(request).churn
 
 
+async def get_users(request: Request) -> attendance_pb2_grpc.UserServiceStub:
+    return _backends(request).users
+
+
 async def get_health_targets(request: Request) -> dict[str, HealthTarget]:
     return _backends(request).health
 
@@ -100,6 +107,7 @@ async def get_settings(request: Request) -> GatewaySettings:
 
 AttendanceDep = Annotated[attendance_pb2_grpc.AttendanceServiceStub, Depends(get_attendance)]
 ChurnDep = Annotated[churn_pb2_grpc.ChurnServiceStub, Depends(get_churn)]
+UsersDep = Annotated[attendance_pb2_grpc.UserServiceStub, Depends(get_users)]
 HealthDep = Annotated[dict[str, HealthTarget], Depends(get_health_targets)]
 DeadlineDep = Annotated[float, Depends(get_deadline)]
 SettingsDep = Annotated[GatewaySettings, Depends(get_settings)]

@@ -52,6 +52,14 @@ HTTP_BY_GRPC_STATUS: Mapping[grpc.StatusCode, HttpEquivalent] = {
     grpc.StatusCode.DEADLINE_EXCEEDED: HttpEquivalent(
         504, "UPSTREAM_TIMEOUT", "A service behind the gateway did not answer in time; retry."
     ),
+    # A service refused the gateway's own credentials (FREQUENTA_INTERNAL_TOKEN): the gateway is
+    # misconfigured, not the client unauthorised. Callers' logins are answered by the token route.
+    grpc.StatusCode.UNAUTHENTICATED: HttpEquivalent(
+        502, "UPSTREAM_REFUSED", "A service refused the gateway's credentials; tell an operator."
+    ),
+    grpc.StatusCode.PERMISSION_DENIED: HttpEquivalent(
+        502, "UPSTREAM_REFUSED", "A service refused the gateway's credentials; tell an operator."
+    ),
 }
 UNEXPECTED = HttpEquivalent(500, "INTERNAL_ERROR", "Unexpected error; it was logged.")
 

@@ -25,6 +25,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator, metrics
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from frequenta_gateway.auth.policies import public
 from frequenta_kit import request_ids
 from frequenta_kit.metrics import PROCESS
 
@@ -71,7 +72,14 @@ def install_metrics(app: FastAPI) -> None:
     if series is not None:
         instrumentator.add(series)
     instrumentator.instrument(app)
-    app.add_api_route(METRICS_PATH, _metrics_text, methods=["GET"], include_in_schema=False)
+    # Public, like the probes: a scraper carries no token (README, "Authentication and roles").
+    app.add_api_route(
+        METRICS_PATH,
+        _metrics_text,
+        methods=["GET"],
+        include_in_schema=False,
+        dependencies=[public()],
+    )
 
 
 async def _metrics_text() -> Response:

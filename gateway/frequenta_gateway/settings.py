@@ -1,9 +1,16 @@
 """Settings of the gateway process (FREQUENTA_GATEWAY_*, FREQUENTA_*_ADDRESS, ...)."""
 
+from typing import Self
+
 from limits import parse_many
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from frequenta_kit.settings import BaseProcessSettings
+
+# The signing secret of a local/dev/test environment (README, "Authentication and roles"); the
+# gateway refuses to start with it anywhere else.
+DEV_JWT_SECRET = "frequenta-dev-jwt-secret-do-not-use-in-production"
+MIN_JWT_SECRET_BYTES = 32
 
 
 class GatewaySettings(BaseProcessSettings):
@@ -68,3 +75,33 @@ class GatewaySettings(BaseProcessSettings):
                 f"{value!r} is not a rate limit; write e.g. '120/minute' or '10/minute;100/hour'"
             )
         return value
+
+    # Access tokens (JWT, HS256): the signing secret, the `iss` and `aud` they carry and that
+    # are checked, and their lifetime.
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_issuer: str = Field(default="frequenta", min_length=1)
+    jwt_audience: str = Field(default="frequenta-api", min_length=1)
+    jwt_ttl_seconds: int = Field(default=900, ge=30, le=24 * 3600)
+
+    @model_validator(mode="after")
+    def _secret_fit_for_the_environment(self) -> Self:
+        """Outside a local/dev/test environment, the dev secret or a short one is refused: the
+        process does not start."""
+        if self.is_local:
+            return self
+        secret = self.jwt_secret.get_secret_value()
+        advice = (
+            "set FREQUENTA_JWT_SECRET to at least 32 random bytes, e.g. the output of "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+        if secret == DEV_JWT_SECRET:
+            raise ValueError(
+                f"FREQUENTA_JWT_SECRET is the development default, refused in environment "
+                f"{self.environment!r}; {advice}"
+            )
+        if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+            raise ValueError(
+                f"FREQUENTA_JWT_SECRET has {len(secret.encode())} bytes, fewer than "
+                f"{MIN_JWT_SECRET_BYTES}; {advice}"
+            )
+        return self

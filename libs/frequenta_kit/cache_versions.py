@@ -34,7 +34,7 @@ stopped.
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -166,23 +166,32 @@ class CacheVersions:
     ) -> bool:
         """Bump each member's version (and the list's), and lift the marks of
         :meth:`mark_members` if ``marked``: one pipelined round trip."""
-        ids = sorted(set(member_ids))
-        keys = [self.keys.member(member_id) for member_id in ids]
-        if risk_list:
-            keys.append(self.keys.risk_list)
-        marks = [self.keys.writing(member_id) for member_id in ids] if marked else []
-        return await self._increment(keys, unmark=marks)
+        keys = self.keys
+        return await self._bump(member_ids, keys.member, keys.writing, risk_list, marked)
 
     async def bump_projected(
         self, member_ids: Iterable[int], *, risk_list: bool = False, marked: bool = False
     ) -> bool:
         """Bump the versions of churn's projection of each member (and the list's), lifting
         the marks of :meth:`mark_projected` if ``marked``."""
+        keys = self.keys
+        return await self._bump(
+            member_ids, keys.projected_member, keys.projecting, risk_list, marked
+        )
+
+    async def _bump(
+        self,
+        member_ids: Iterable[int],
+        version_of: Callable[[int], str],
+        mark_of: Callable[[int], str],
+        risk_list: bool,
+        marked: bool,
+    ) -> bool:
         ids = sorted(set(member_ids))
-        keys = [self.keys.projected_member(member_id) for member_id in ids]
+        keys = [version_of(member_id) for member_id in ids]
         if risk_list:
             keys.append(self.keys.risk_list)
-        marks = [self.keys.projecting(member_id) for member_id in ids] if marked else []
+        marks = [mark_of(member_id) for member_id in ids] if marked else []
         return await self._increment(keys, unmark=marks)
 
     async def bump_list(self) -> bool:
@@ -260,3 +269,27 @@ class CacheVersions:
             if self._failures == failures:
                 self._owed = False
                 log.info("cache generation bumped: every answer cached before is unreachable")
+
+
+async def commit_and_bump(
+    commit: Callable[[], Awaitable[None]],
+    versions: CacheVersions | None,
+    member_ids: set[int],
+    *,
+    risk_list: bool,
+    projected: bool = False,
+) -> None:
+    """Run a unit of work's ``commit`` with the members it changed marked as being written
+    before, and their versions (attendance's, or churn's projection's if ``projected``) bumped
+    after: even when the commit's outcome is unknown, since an extra bump costs one miss."""
+    if versions is None or not member_ids:
+        await commit()
+        return
+    mark, bump = versions.mark_members, versions.bump_members
+    if projected:
+        mark, bump = versions.mark_projected, versions.bump_projected
+    marked = await mark(member_ids)
+    try:
+        await commit()
+    finally:
+        await bump(member_ids, risk_list=risk_list, marked=marked)

@@ -33,3 +33,7 @@ class InvalidInput(DomainError):
 
 class Unavailable(DomainError):
     """Something this operation needs is not ready yet (e.g. no trained model)."""
+
+
+class Unauthenticated(DomainError):
+    """The caller's credentials are wrong (unknown login, wrong password, disabled user)."""

@@ -25,13 +25,14 @@ from grpc_status import rpc_status
 from pydantic import SecretStr
 
 from frequenta_kit.grpc_errors import ERROR_DOMAIN
+from frequenta_kit.settings import LOCAL_ENVIRONMENTS
 
+# A missing token turns the check off (with a warning) in LOCAL_ENVIRONMENTS only: the same ones
+# where the dev JWT secret and the dev admin password are accepted.
 METADATA_KEY = "authorization"
 SCHEME = "Bearer "
 # Open to callers without the token: the health service (Check, Watch), for probes.
 OPEN_METHOD_PREFIXES = (f"/{health.SERVICE_NAME}/",)
-# Environments where a missing token turns the check off (with a warning) instead of refusing.
-LOCAL_ENVIRONMENTS = frozenset({"local", "dev", "development", "test"})
 TOKEN_MISSING = "INTERNAL_TOKEN_MISSING"
 TOKEN_INVALID = "INTERNAL_TOKEN_INVALID"
 

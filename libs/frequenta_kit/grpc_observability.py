@@ -19,6 +19,7 @@ from prometheus_client import Counter, Histogram
 
 from frequenta_kit import request_ids
 from frequenta_kit.grpc_channels import split_method
+from frequenta_kit.grpc_handlers import rewrap
 
 SERVER_CALLS = Counter(
     "frequenta_grpc_server_calls_total",
@@ -121,26 +122,8 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         service, method = split_method(handler_call_details.method)
-        if handler.unary_unary:
-            return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(handler.unary_unary, service, method),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(
-                _wrap_unary(handler.stream_unary, service, method),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(handler.unary_stream, service, method),
-                handler.request_deserializer,
-                handler.response_serializer,
-            )
-        return grpc.stream_stream_rpc_method_handler(
-            _wrap_stream(handler.stream_stream, service, method),
-            handler.request_deserializer,
-            handler.response_serializer,
+        return rewrap(
+            handler,
+            unary=lambda behavior: _wrap_unary(behavior, service, method),
+            streaming=lambda behavior: _wrap_stream(behavior, service, method),
         )

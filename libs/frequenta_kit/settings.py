@@ -11,6 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from frequenta_kit.broker import Topology
 
+# Values of ``environment`` that mean a developer's machine or a test run: documented dev
+# defaults (secrets, the first admin's password) are accepted there and refused anywhere else.
+LOCAL_ENVIRONMENTS = frozenset({"local", "dev", "test"})
+
 
 class BaseProcessSettings(BaseSettings):
     """Settings every process shares. Environment variables are prefixed ``FREQUENTA_``."""
@@ -61,6 +65,10 @@ class BaseProcessSettings(BaseSettings):
         if len(value.get_secret_value()) < 16:
             raise ValueError("use at least 16 characters, e.g. `openssl rand -hex 32`")
         return value
+
+    @property
+    def is_local(self) -> bool:
+        return self.environment.strip().lower() in LOCAL_ENVIRONMENTS
 
     @property
     def tz(self) -> ZoneInfo:

@@ -36,13 +36,14 @@ def running_stack(
 
 @pytest.fixture(scope="session")
 def stack(running_stack: Stack) -> str:
-    """The session's stack: the gateway's base URL."""
+    """The session stack's gateway base URL."""
     return running_stack.base_url
 
 
 @pytest.fixture(scope="session")
-def api(stack: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack, timeout=15) as client:
+def api(running_stack: Stack) -> Iterator[httpx.Client]:
+    """The session stack's gateway, logged in as its first admin (every route lets admins in)."""
+    with running_stack.client(timeout=15) as client:
         yield client
 
 

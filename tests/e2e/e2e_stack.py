@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from sqlalchemy import make_url
 from frequenta_kit.database import drop_database
 from frequenta_kit.metrics import DEFAULT_METRICS_PORTS
 from frequenta_ops.launcher import Launcher
+from frequenta_sim.login import TokenAuth
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"  # FREQUENTA_REDIS_URL's default
@@ -77,8 +79,16 @@ class Stack:
     attendance_address: str
     internal_token: str
     redis_key_prefix: str
+    # The first admin of the stack (FREQUENTA_ADMIN_LOGIN / FREQUENTA_ADMIN_PASSWORD).
+    admin_login: str
+    admin_password: str
     # Process kind -> the port its Prometheus metrics are served on (the gateway: /metrics).
     metrics_ports: dict[str, int] = field(default_factory=dict)
+
+    def client(self, **options: Any) -> httpx.Client:
+        """An HTTP client of the gateway logged in as the first admin."""
+        auth = TokenAuth(self.admin_login, self.admin_password)
+        return httpx.Client(base_url=self.base_url, auth=auth, **options)
 
 
 @contextmanager
@@ -117,13 +127,21 @@ def launch_stack(
         FREQUENTA_LOG_JSON="true",
         FREQUENTA_REDIS_KEY_PREFIX=f"frequenta-e2e-{suffix}",
         FREQUENTA_INTERNAL_TOKEN=secrets.token_hex(16),
-        # Every test calls from 127.0.0.1 without a login, i.e. as one client: writes are not
-        # limited unless a test asks (rate limits are tested in tests/integration/gateway).
+        # Every test calls from 127.0.0.1, and many log in as the same admin: writes and logins
+        # are not limited unless a test asks (rate limits are tested in
+        # tests/integration/gateway).
         FREQUENTA_RATE_LIMIT_WRITES="1000000/minute",
         # Room for a slow machine in the cache's Redis calls.
         FREQUENTA_CACHE_TIMEOUT_SECONDS="0.5",
-        **{f"FREQUENTA_{name.upper()}": value for name, value in settings.items()},
+        FREQUENTA_RATE_LIMIT_LOGIN_PER_IP="1000000/minute",
+        FREQUENTA_RATE_LIMIT_LOGIN_PER_USER="1000000/minute",
+        # Secrets of the stack's own, not the dev defaults.
+        FREQUENTA_ADMIN_LOGIN="admin",
+        FREQUENTA_ADMIN_PASSWORD=secrets.token_urlsafe(16),
+        FREQUENTA_JWT_SECRET=secrets.token_urlsafe(48),
     )
+    # A test's own settings win over the defaults above (e.g. log_json).
+    env.update({f"FREQUENTA_{name.upper()}": value for name, value in settings.items()})
     launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
     try:
         subprocess.run(
@@ -145,6 +163,8 @@ def launch_stack(
             env["FREQUENTA_ATTENDANCE_ADDRESS"],
             env["FREQUENTA_INTERNAL_TOKEN"],
             env["FREQUENTA_REDIS_KEY_PREFIX"],
+            env["FREQUENTA_ADMIN_LOGIN"],
+            env["FREQUENTA_ADMIN_PASSWORD"],
             metrics_ports,
         )
     finally:

@@ -77,10 +77,8 @@ class Run:
 
 
 def client_of(stack) -> httpx.Client:
-    """The stack's client logged in as its admin when the stack has logins (JWT roles), else a
-    plain one."""
-    logged_in = getattr(stack, "client", None)
-    return logged_in(timeout=30) if logged_in else httpx.Client(base_url=stack.base_url, timeout=30)
+    """The stack's client, logged in as its first admin."""
+    return stack.client(timeout=30)
 
 
 def poll(check, what: str, within: float = 60.0):

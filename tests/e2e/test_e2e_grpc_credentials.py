@@ -13,6 +13,7 @@ from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.attendance.v1 import attendance_pb2_grpc
 from frequenta_kit.grpc_auth import TOKEN_INVALID, TOKEN_MISSING, internal_channel
 from frequenta_kit.grpc_errors import describe_rpc_error
+from frequenta_sim.login import TokenAuth
 
 
 async def create_plan(stub: attendance_pb2_grpc.AttendanceServiceStub, code: str):
@@ -20,8 +21,9 @@ async def create_plan(stub: attendance_pb2_grpc.AttendanceServiceStub, code: str
     return await stub.CreatePlan(request, timeout=10)
 
 
-async def plan_codes(base_url: str) -> set[str]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=15) as api:
+async def plan_codes(stack: Stack) -> set[str]:
+    auth = TokenAuth(stack.admin_login, stack.admin_password)
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=15, auth=auth) as api:
         response = await api.get("/planos")
     assert response.status_code == 200, response.text
     return {plan["codigo"] for plan in response.json()}
@@ -44,10 +46,10 @@ async def test_a_direct_call_without_the_token_is_refused_and_with_it_works(
     for refused, reason in ((missing, TOKEN_MISSING), (wrong, TOKEN_INVALID)):
         described = describe_rpc_error(refused.value)
         assert (described.status, described.reason) == (grpc.StatusCode.UNAUTHENTICATED, reason)
-    assert code not in await plan_codes(running_stack.base_url)  # nothing refused was done
+    assert code not in await plan_codes(running_stack)  # nothing refused was done
 
     async with internal_channel(address, running_stack.internal_token) as channel:
         stub = attendance_pb2_grpc.AttendanceServiceStub(channel)
         created = await create_plan(stub, code)
     assert created.plan.code == code
-    assert code in await plan_codes(running_stack.base_url)  # through the gateway
+    assert code in await plan_codes(running_stack)  # through the gateway

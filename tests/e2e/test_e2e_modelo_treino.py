@@ -43,7 +43,7 @@ def test_a_retraining_request_trains_the_model_that_then_serves(trained_stack) -
     until = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     seed = uuid.uuid4().int % 1_000_000_000
     gym = simulate(replace(SimParams(), members=150, months=8), seed=seed, until=until)
-    with httpx.Client(base_url=trained_stack.base_url, timeout=30) as api:
+    with trained_stack.client(timeout=30) as api:
         loaded = GymLoader(api, batch_size=5000, workers=4, job_timeout=120, progress=False).load(
             gym
         )

@@ -46,7 +46,7 @@ def ops(
 
 @pytest.fixture(scope="module")
 def client(ops: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=ops.base_url, timeout=GRPC_DEADLINE_SECONDS + 15) as api:
+    with ops.client(timeout=GRPC_DEADLINE_SECONDS + 15) as api:  # logged in as the admin
         yield api
 
 

@@ -37,6 +37,7 @@ from frequenta_attendance.reports import messages as report_messages
 from frequenta_kit.broker import Topology, connect
 from frequenta_kit.consumer import queue_depths
 from frequenta_kit.database import sync_url
+from frequenta_sim.login import TokenAuth
 
 pytestmark = [pytest.mark.disruptive, pytest.mark.timeout(300)]
 
@@ -78,6 +79,7 @@ class Load:
 
     base_url: str
     members: list[int]
+    auth: httpx.Auth
     answers: list[Answer] = field(default_factory=list)
     reads: list[Answer] = field(default_factory=list)
     accepted: dict[str, int] = field(default_factory=dict)  # key -> visit id
@@ -101,7 +103,7 @@ class Load:
 
     def _client(self, members: list[int]) -> None:
         try:
-            with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            with httpx.Client(base_url=self.base_url, timeout=30, auth=self.auth) as client:
                 day = 0
                 while not self.stop.is_set() and day < HISTORY_DAYS - 1:
                     day += 1
@@ -112,7 +114,7 @@ class Load:
 
     def _reader(self) -> None:
         try:
-            with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            with httpx.Client(base_url=self.base_url, timeout=30, auth=self.auth) as client:
                 while not self.stop.is_set():
                     for member in self.members:
                         for path in (f"/aluno/{member}", f"/aluno/{member}/frequencia"):
@@ -148,7 +150,7 @@ class Load:
 
 
 def register_members(stack: Stack) -> list[int]:
-    with httpx.Client(base_url=stack.base_url, timeout=15) as client:
+    with stack.client(timeout=15) as client:
         plans = client.get("/planos").json()
         plan = next(p for p in plans if p["codigo"] == "mensal")
         ids = []
@@ -233,7 +235,7 @@ def test_postgres_restart_under_load_is_503_then_201_without_restarting_anything
     assert postgres.ready(), "PostgreSQL is up before the test"
     pids = {name: stack.launcher.pid(name) for name in stack.launcher.processes}
     members = register_members(stack)
-    load = Load(stack.base_url, members)
+    load = Load(stack.base_url, members, TokenAuth(stack.admin_login, stack.admin_password))
     threads = load.run()
     try:
         wait_for(lambda: load.count({201}) >= 20, within=30, what="check-ins before the outage")

@@ -73,7 +73,7 @@ def served(request, tmp_path_factory, rabbitmq_url) -> Iterator[Served]:
             model_poll_seconds="0.5",
             risk_snapshot_seconds="2",
         ) as stack,
-        httpx.Client(base_url=stack.base_url, timeout=30) as api,
+        stack.client(timeout=30) as api,
     ):
         until = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
         seed = uuid.uuid4().int % 1_000_000_000

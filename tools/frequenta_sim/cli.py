@@ -12,6 +12,7 @@ from frequenta_sim import api
 from frequenta_sim.generator import simulate
 from frequenta_sim.gym import SimulatedGym
 from frequenta_sim.loader import GymLoader
+from frequenta_sim.login import LoginFailed, admin_auth
 from frequenta_sim.params import SimParams
 from frequenta_sim.stats import report
 
@@ -50,9 +51,9 @@ def build(args: argparse.Namespace) -> tuple[SimulatedGym, float]:
 
 def seed(args: argparse.Namespace) -> int:
     try:
-        with httpx.Client(base_url=args.api, timeout=args.timeout) as client:
+        with httpx.Client(base_url=args.api, timeout=args.timeout, auth=admin_auth()) as client:
             return seed_through(client, args)
-    except (api.ApiError, httpx.HTTPError, TimeoutError, RuntimeError) as error:
+    except (api.ApiError, httpx.HTTPError, TimeoutError, RuntimeError, LoginFailed) as error:
         print(f"seeding {args.api} failed: {error}", file=sys.stderr)
         return 1
 
@@ -82,6 +83,20 @@ def seed_through(client: httpx.Client, args: argparse.Namespace) -> int:
     return 0
 
 
+def token(args: argparse.Namespace) -> int:
+    """Prints an access token of the first admin (the credentials attendance reads)."""
+    try:
+        with httpx.Client(base_url=args.api, timeout=args.timeout, auth=admin_auth()) as client:
+            response = client.get("/planos")
+            if response.status_code != 200:
+                raise api.ApiError(response, "logging in")
+            print(response.request.headers["Authorization"].removeprefix("Bearer "))
+    except (api.ApiError, httpx.HTTPError, LoginFailed) as error:
+        print(f"no token from {args.api}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def stats(args: argparse.Namespace) -> int:
     gym, seconds = build(args)
     print(report(gym))
@@ -103,6 +118,10 @@ def parser() -> argparse.ArgumentParser:
     seeding.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
     seeding.add_argument("--quiet", action="store_true", help="no progress bars")
     seeding.set_defaults(run=seed)
+    login = commands.add_parser("token", help="print an access token of the first admin")
+    login.add_argument("--api", default="http://127.0.0.1:8000", help="gateway base URL")
+    login.add_argument("--timeout", type=float, default=30.0, help="seconds")
+    login.set_defaults(run=token)
     summary = commands.add_parser("stats", help="print the simulated churn by plan and archetype")
     gym_arguments(summary)
     summary.set_defaults(run=stats)

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.cache import CacheDep
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.routes import MemberIdPath
@@ -12,7 +13,7 @@ from frequenta_gateway.schemas.attendance import Attendance
 from frequenta_gateway.schemas.common import INT32_MAX, CalendarDate
 from frequenta_gateway.schemas.errors import error_responses
 
-router = APIRouter(tags=["frequencia"])
+router = APIRouter(tags=["frequencia"], route_class=PolicyFirstRoute)
 
 
 @router.get(
@@ -21,6 +22,7 @@ router = APIRouter(tags=["frequencia"])
     summary="Attendance history and summary",
     response_description="Summary, weekly series and a page of visits.",
     responses=error_responses(404, 422),
+    dependencies=[allow(*STAFF, OWN_MEMBER)],
 )
 async def get_attendance(
     id: MemberIdPath,

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import batch_input, mappers
+from frequenta_gateway.auth.policies import CATRACA, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep, SettingsDep
 from frequenta_gateway.errors import ApiError
 from frequenta_gateway.rate_limits import WRITES
@@ -19,7 +20,8 @@ from frequenta_gateway.schemas.batches import (
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.visits import Source
 
-router = APIRouter(tags=["importacoes"], dependencies=[WRITES])  # writes are rate-limited
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["importacoes"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 PATH = "/aluno/checkins/lote"
 
@@ -70,6 +72,7 @@ REQUEST_BODY = {
     response_description="The queued import job; follow its Location.",
     responses=error_responses(413, 415, 422),
     openapi_extra=REQUEST_BODY,
+    dependencies=[allow(*STAFF, CATRACA)],
 )
 async def submit_batch(
     request: Request,
@@ -111,6 +114,7 @@ async def submit_batch(
     summary="Status of a check-in import",
     response_description="The job: state, counts, progress and the first rejected rows.",
     responses=error_responses(404, 422),
+    dependencies=[allow(*STAFF, CATRACA)],
 )
 async def get_batch(
     job_id: JobIdPath, attendance: AttendanceDep, deadline: DeadlineDep

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from frequenta.attendance.v1 import attendance_pb2
 from frequenta.churn.v1 import churn_pb2
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import OWN_MEMBER, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.cache import CacheDep
 from frequenta_gateway.clients import AttendanceDep, ChurnDep, DeadlineDep, SettingsDep
 from frequenta_gateway.errors import ApiError
@@ -18,7 +19,7 @@ from frequenta_gateway.schemas.common import INT32_MAX
 from frequenta_gateway.schemas.errors import ErrorDetail, error_responses
 from frequenta_gateway.settings import GatewaySettings
 
-router = APIRouter(tags=["risco"])
+router = APIRouter(tags=["risco"], route_class=PolicyFirstRoute)
 
 
 @router.get(
@@ -27,6 +28,7 @@ router = APIRouter(tags=["risco"])
     summary="Churn risk of a member",
     response_description="The risk now and the factors behind it.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(*STAFF, OWN_MEMBER)],
 )
 async def get_churn_risk(
     id: MemberIdPath,
@@ -85,6 +87,7 @@ def membership_cancelled(member_id: int, cancelled_at, settings: GatewaySettings
     summary="Members at risk of cancelling",
     response_description="A page of active members, highest risk first.",
     responses=error_responses(422),
+    dependencies=[allow(*STAFF)],
 )
 async def list_at_risk(
     churn: ChurnDep,

@@ -7,17 +7,23 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2
 
+from frequenta_gateway.auth.policies import PolicyFirstRoute, public
 from frequenta_gateway.clients import DeadlineDep, HealthDep, HealthTarget
 from frequenta_gateway.errors import error_response
 from frequenta_gateway.schemas.errors import ErrorDetail, ErrorResponse
 from frequenta_gateway.schemas.health import Liveness, Readiness
 
-router = APIRouter(tags=["saude"])
+router = APIRouter(tags=["saude"], route_class=PolicyFirstRoute)
 
 SERVING = health_pb2.HealthCheckResponse.ServingStatus.Name(health_pb2.HealthCheckResponse.SERVING)
 
 
-@router.get("/healthz", response_model=Liveness, summary="Liveness")
+@router.get(
+    "/healthz",
+    response_model=Liveness,
+    summary="Liveness",
+    dependencies=[public()],
+)
 async def healthz() -> Liveness:
     """200 while the process runs; asks nothing of the services."""
     return Liveness(status="ok")
@@ -53,6 +59,7 @@ async def _status(target: HealthTarget, deadline: float) -> str:
             },
         },
     },
+    dependencies=[public()],
 )
 async def readyz(targets: HealthDep, deadline: DeadlineDep) -> Readiness | JSONResponse:
     """200 when the gRPC health service of attendance and of churn both answer SERVING;

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import ADMIN, OWN_MEMBER, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.routes import MemberIdPath
@@ -20,7 +21,8 @@ from frequenta_gateway.schemas.members import (
     StatusFilter,
 )
 
-router = APIRouter(tags=["alunos"], dependencies=[WRITES])  # writes are rate-limited
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["alunos"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 
 @router.post(
@@ -30,6 +32,7 @@ router = APIRouter(tags=["alunos"], dependencies=[WRITES])  # writes are rate-li
     summary="Register a member on a plan",
     response_description="The member as stored, with their plan.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(*STAFF)],
 )
 async def register_member(
     body: MemberRegistration, response: Response, attendance: AttendanceDep, deadline: DeadlineDep
@@ -47,6 +50,7 @@ async def register_member(
     summary="Look a member up",
     response_description="The member with their plan.",
     responses=error_responses(404, 422),
+    dependencies=[allow(*STAFF, OWN_MEMBER)],
 )
 async def get_member(id: MemberIdPath, attendance: AttendanceDep, deadline: DeadlineDep) -> Member:
     """The member with their plan; 404 `MEMBER_NOT_FOUND`."""
@@ -60,6 +64,7 @@ async def get_member(id: MemberIdPath, attendance: AttendanceDep, deadline: Dead
     summary="List members",
     response_description="A page of members.",
     responses=error_responses(422),
+    dependencies=[allow(*STAFF)],
 )
 async def list_members(
     attendance: AttendanceDep,
@@ -91,6 +96,7 @@ async def list_members(
     summary="Cancel a membership",
     response_description="The member, now cancelled.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(*STAFF)],
 )
 async def cancel_membership(
     id: MemberIdPath, body: Cancellation, attendance: AttendanceDep, deadline: DeadlineDep
@@ -101,13 +107,13 @@ async def cancel_membership(
     return mappers.member_out(reply.member)
 
 
-# policy: admin (only an admin may erase personal data; applied with the JWT roles)
 @router.delete(
     "/aluno/{id:int}/dados-pessoais",
     response_model=Member,
     summary="Erase a member's personal data (LGPD)",
     response_description="The member after erasure: placeholders, `dados_removidos_em` set.",
     responses=error_responses(404, 422),
+    dependencies=[allow(ADMIN)],  # only an admin may erase personal data
 )
 async def erase_personal_data(
     id: MemberIdPath,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from frequenta.churn.v1 import churn_pb2
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import ADMIN, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import ChurnDep, DeadlineDep
 from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.errors import error_responses
@@ -18,7 +19,8 @@ from frequenta_gateway.schemas.model import (
     RetrainingRequest,
 )
 
-router = APIRouter(tags=["modelo"], dependencies=[WRITES])  # writes are rate-limited
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["modelo"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 JobIdPath = Annotated[str, Path(description="Job id (UUID).", max_length=64)]
 VersionPath = Annotated[
@@ -37,6 +39,7 @@ VersionPath = Annotated[
     summary="The serving churn model and its metrics",
     response_description="The version serving the risk scores now.",
     responses=error_responses(),
+    dependencies=[allow(*STAFF)],
 )
 async def get_model(churn: ChurnDep, deadline: DeadlineDep) -> ModelVersion:
     """The serving version: its hold-out metrics (and every candidate's on the same hold-out),
@@ -52,6 +55,7 @@ async def get_model(churn: ChurnDep, deadline: DeadlineDep) -> ModelVersion:
     summary="Every registered model version",
     response_description="Newest first; the serving one has `em_producao` true.",
     responses=error_responses(),
+    dependencies=[allow(*STAFF)],
 )
 async def list_model_versions(churn: ChurnDep, deadline: DeadlineDep) -> ModelVersions:
     """Every version the registry keeps (empty before the first training), newest first."""
@@ -65,6 +69,7 @@ async def list_model_versions(churn: ChurnDep, deadline: DeadlineDep) -> ModelVe
     summary="Serve a registered model version",
     response_description="The version now serving.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(ADMIN)],
 )
 async def promote_model(
     versao: VersionPath,
@@ -91,6 +96,7 @@ async def promote_model(
     summary="Go back to the previously served model version",
     response_description="The version now serving.",
     responses=error_responses(409),
+    dependencies=[allow(ADMIN)],
 )
 async def rollback_model(churn: ChurnDep, deadline: DeadlineDep) -> ModelVersion:
     """Serves again the version served before the current one; a second rollback goes one
@@ -106,6 +112,7 @@ async def rollback_model(churn: ChurnDep, deadline: DeadlineDep) -> ModelVersion
     summary="Request a retraining of the churn model",
     response_description="The queued job; follow its Location.",
     responses=error_responses(422),
+    dependencies=[allow(ADMIN)],
 )
 async def request_retraining(
     response: Response,
@@ -130,6 +137,7 @@ async def request_retraining(
     summary="Status of a retraining job",
     response_description="The job and its outcome.",
     responses=error_responses(404, 422),
+    dependencies=[allow(ADMIN)],
 )
 async def get_retraining_job(
     job_id: JobIdPath, churn: ChurnDep, deadline: DeadlineDep

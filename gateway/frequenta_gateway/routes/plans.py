@@ -6,12 +6,14 @@ from fastapi import APIRouter, Query, status
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import ADMIN, ALUNO, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.plans import Plan, PlanCreation
 
-router = APIRouter(tags=["planos"], dependencies=[WRITES])  # writes are rate-limited
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["planos"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 
 @router.get(
@@ -20,6 +22,7 @@ router = APIRouter(tags=["planos"], dependencies=[WRITES])  # writes are rate-li
     summary="List plans",
     response_description="The plans.",
     responses=error_responses(422),
+    dependencies=[allow(*STAFF, ALUNO)],
 )
 async def list_plans(
     attendance: AttendanceDep,
@@ -41,6 +44,7 @@ async def list_plans(
     summary="Create a plan",
     response_description="The plan as stored.",
     responses=error_responses(409, 422),
+    dependencies=[allow(ADMIN)],
 )
 async def create_plan(body: PlanCreation, attendance: AttendanceDep, deadline: DeadlineDep) -> Plan:
     """Creates an active plan (201). 409 when the code is taken."""

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_gateway import report_formats
+from frequenta_gateway.auth.policies import STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.common import CalendarDate
@@ -18,7 +19,8 @@ from frequenta_gateway.schemas.reports import (
     ReportRequest,
 )
 
-router = APIRouter(tags=["relatorios"], dependencies=[WRITES])  # writes are rate-limited
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["relatorios"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 Format = Literal["json", "csv"]
 FormatQuery = Annotated[
@@ -83,6 +85,7 @@ def _csv(rows: list[DailyReport], filename: str) -> Response:
     summary="Build a daily report",
     response_description="The build job, queued; the report is readable once built.",
     responses=error_responses(422),
+    dependencies=[allow(*STAFF)],
 )
 async def request_daily_report(
     response: Response,
@@ -106,6 +109,7 @@ async def request_daily_report(
     summary="A daily report",
     response_description="The stored report, as JSON or CSV.",
     responses={200: {"content": CSV_RESPONSE}, **error_responses(404, 422)},
+    dependencies=[allow(*STAFF)],
 )
 async def get_daily_report(
     data: DatePath,
@@ -130,6 +134,7 @@ async def get_daily_report(
     summary="Daily reports of a date range",
     response_description="The reports built in the range, newest first, as JSON or CSV.",
     responses={200: {"content": CSV_RESPONSE}, **error_responses(422)},
+    dependencies=[allow(*STAFF)],
 )
 async def list_daily_reports(
     attendance: AttendanceDep,

@@ -5,13 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response, status
 
 from frequenta_gateway import mappers
+from frequenta_gateway.auth.policies import CATRACA, STAFF, PolicyFirstRoute, allow
 from frequenta_gateway.clients import AttendanceDep, DeadlineDep
 from frequenta_gateway.errors import ApiError
 from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.schemas.errors import error_responses
 from frequenta_gateway.schemas.visits import CheckIn, CheckOut, Visit
 
-router = APIRouter(tags=["checkins"], dependencies=[WRITES])  # writes are rate-limited
+# Writes are rate-limited (after the policy, so they count against the caller's login).
+router = APIRouter(tags=["checkins"], route_class=PolicyFirstRoute, dependencies=[WRITES])
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -46,6 +48,7 @@ def _idempotency_key(body: CheckIn, header: str | None) -> str | None:
         },
         **error_responses(404, 409, 422),
     },
+    dependencies=[allow(*STAFF, CATRACA)],
 )
 async def check_in(
     body: CheckIn,
@@ -77,6 +80,7 @@ async def check_in(
     summary="Record an exit",
     response_description="The visit, now closed, with its duration.",
     responses=error_responses(404, 409, 422),
+    dependencies=[allow(*STAFF, CATRACA)],
 )
 async def check_out(body: CheckOut, attendance: AttendanceDep, deadline: DeadlineDep) -> Visit:
     """Closes the member's open visit (200 with the visit and its duration). 409 `NO_OPEN_VISIT`;

@@ -75,6 +75,18 @@ def _example(codigo: str, mensagem: str, campo: str | None = None) -> dict[str, 
 
 # Status -> (description, example) used in the `responses=` of the routes.
 _ERROR_DOCS: dict[int, tuple[str, dict[str, Any]]] = {
+    401: (
+        "No token, or one that is not valid (wrong signature, algorithm, issuer or audience, "
+        "tampered, expired: TOKEN_EXPIRED). Get one from POST /auth/token. The answer carries "
+        "`WWW-Authenticate: Bearer`.",
+        _example(
+            "UNAUTHENTICATED", "This route needs a bearer token; get one from POST /auth/token."
+        ),
+    ),
+    403: (
+        "The token is valid but its role may not use this route.",
+        _example("FORBIDDEN", "Role catraca may not use GET /alunos; allowed: admin, equipe."),
+    ),
     404: (
         "Unknown id (member, plan) or route.",
         _example("MEMBER_NOT_FOUND", "Member 42 does not exist.", "aluno_id"),
@@ -111,6 +123,11 @@ _ERROR_DOCS: dict[int, tuple[str, dict[str, Any]]] = {
         "A service behind the gateway did not answer within the deadline.",
         _example("UPSTREAM_TIMEOUT", "A service behind the gateway did not answer in time."),
     ),
+    429: (
+        "Too many requests from this client (or login attempts from this address or for this "
+        "login); retry after the seconds in `Retry-After`.",
+        _example("RATE_LIMITED", "Too many login attempts for this user: at most 5 per 1 minute."),
+    ),
     500: ("Unexpected error.", _example("INTERNAL_ERROR", "Unexpected error; it was logged.")),
 }
 
@@ -133,3 +150,26 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
     }
     return responses
+
+
+def error_doc(status: int) -> dict[str, Any]:
+    """The OpenAPI answer of one error status, for routes documented after they were built
+    (the schema by reference: ErrorResponse is among the components of every route's errors)."""
+    description, example = _ERROR_DOCS[status]
+    doc: dict[str, Any] = {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/ErrorResponse"},
+                "example": example,
+            }
+        },
+    }
+    if status == 401:
+        doc["headers"] = {
+            "WWW-Authenticate": {
+                "description": '`Bearer`, or `Bearer error="invalid_token"` for a bad token.',
+                "schema": {"type": "string"},
+            }
+        }
+    return doc

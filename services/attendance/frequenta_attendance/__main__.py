@@ -18,8 +18,9 @@ import asyncio
 import logging
 import signal
 
-from frequenta_attendance.bootstrap import build_server
+from frequenta_attendance.bootstrap import build_server, create_first_admin, unit_of_work_factory
 from frequenta_attendance.ingest import run_ingest_worker
+from frequenta_attendance.passwords import Passwords
 from frequenta_attendance.relay import Relay
 from frequenta_attendance.reports.scheduler import run_scheduler
 from frequenta_attendance.reports.worker import run_reports_worker
@@ -45,6 +46,7 @@ async def serve(settings: AttendanceSettings) -> None:
         settings.attendance_database_url, pool_size=settings.database_pool_size, max_overflow=0
     )
     try:
+        await create_first_admin(settings, unit_of_work_factory(engine), Passwords())
         async with CacheVersions.open(settings) as versions:
             server = build_server(settings, engine, versions=versions)
             await server.serve_until_signalled(grace=settings.shutdown_grace_seconds)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from frequenta_attendance.domain.batch import JobState
-from frequenta_attendance.domain.enums import CancellationReason, CheckInSource
+from frequenta_attendance.domain.enums import CancellationReason, CheckInSource, UserRole
 from frequenta_attendance.domain.report_jobs import ReportOrigin
 from frequenta_attendance.domain.visits import duration_minutes
 
@@ -50,6 +50,7 @@ PLAN_CODE_UNIQUE = "uq_planos_codigo"
 MEMBER_EMAIL_UNIQUE = "ux_alunos_email_lower"
 VISIT_KEY_UNIQUE = "uq_checkins_chave_idempotencia"
 VISIT_ENTRY_UNIQUE = "ux_checkins_aluno_id_data_entrada"
+USER_LOGIN_UNIQUE = "ux_usuarios_login_lower"
 
 
 class CodeEnum(TypeDecorator[Any]):
@@ -346,3 +347,24 @@ class DailyReportRecord(Base):
     generated_at: Mapped[datetime] = mapped_column("gerado_em")
     # The job that built this version.
     job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("report_jobs.id"))
+
+
+class User(Base):
+    """A user of the REST API: a login, an argon2id hash of the password and a role. A member's
+    user (role ``aluno``) names the member; no other role does."""
+
+    __tablename__ = "usuarios"
+    __table_args__ = (
+        CheckConstraint(_one_of("papel", UserRole), name="papel_valido"),
+        CheckConstraint("(papel = 'aluno') = (aluno_id IS NOT NULL)", name="aluno_do_papel"),
+        CheckConstraint("length(login) BETWEEN 3 AND 100", name="login_tamanho"),
+        Index(USER_LOGIN_UNIQUE, func.lower(text("login")), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    login: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column("senha_hash", Text)
+    role: Mapped[UserRole] = mapped_column("papel", CodeEnum(UserRole))
+    member_id: Mapped[int | None] = mapped_column("aluno_id", ForeignKey("alunos.id"), index=True)
+    active: Mapped[bool] = mapped_column("ativo", server_default=true())
+    created_at: Mapped[datetime] = mapped_column("criado_em", server_default=func.now())

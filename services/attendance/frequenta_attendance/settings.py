@@ -2,9 +2,13 @@
 
 from datetime import timedelta
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from frequenta_kit.settings import BaseProcessSettings
+
+# The first admin's password when none is set, in a local/dev/test environment only (README,
+# "Authentication and roles"). Anywhere else no admin is created until a password is set.
+DEV_ADMIN_PASSWORD = "frequenta-dev-admin"
 
 
 class AttendanceSettings(BaseProcessSettings):
@@ -37,7 +41,7 @@ class AttendanceSettings(BaseProcessSettings):
 
     # The outbox relay (python -m frequenta_attendance relay).
     # Rows read and published per transaction, all in flight at once (one member's in order).
-    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_batch_size: int = Field(default=1000, ge=1, le=10_000)
     # Member partitions; every relay replica must use the same number (see docs/events.md).
     relay_partitions: int = Field(default=16, ge=1, le=1024)
     # Longest wait between two looks at the outbox when no notification arrives.
@@ -63,6 +67,18 @@ class AttendanceSettings(BaseProcessSettings):
     # with the count unknown.
     churn_address: str = "127.0.0.1:50052"
     churn_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    # The first admin of the REST API, created at start-up when no active admin exists.
+    admin_login: str = "admin"
+    admin_password: SecretStr | None = None
+
+    @property
+    def first_admin_password(self) -> str | None:
+        """The password to create the first admin with: the setting, else the dev default in a
+        local environment, else None (no admin is created)."""
+        if self.admin_password is not None and self.admin_password.get_secret_value():
+            return self.admin_password.get_secret_value()
+        return DEV_ADMIN_PASSWORD if self.is_local else None
 
     @property
     def clock_skew(self) -> timedelta:

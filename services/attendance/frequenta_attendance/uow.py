@@ -28,7 +28,8 @@ from frequenta_attendance.import_repository import ImportRepository
 from frequenta_attendance.outbox import OutboxRepository
 from frequenta_attendance.reports.repository import ReportRepository
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
-from frequenta_kit.cache_versions import CacheVersions
+from frequenta_attendance.user_repository import UserRepository
+from frequenta_kit.cache_versions import CacheVersions, commit_and_bump
 from frequenta_kit.uow import SessionUnitOfWork
 
 
@@ -39,6 +40,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     reports: ReportRepository
     imports: ImportRepository
+    users: UserRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -64,15 +66,10 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         self._versions = versions
 
     async def commit(self) -> None:
-        outbox, versions = self.outbox, self._versions
+        outbox = self.outbox
         changed, outbox.changed_members = outbox.changed_members, set()
         list_changed, outbox.risk_list_changed = outbox.risk_list_changed, False
-        marked = versions is not None and bool(changed) and await versions.mark_members(changed)
-        try:
-            await super().commit()
-        finally:  # even when the commit's outcome is unknown: an extra bump costs one miss
-            if versions is not None and changed:
-                await versions.bump_members(changed, risk_list=list_changed, marked=marked)
+        await commit_and_bump(super().commit, self._versions, changed, risk_list=list_changed)
 
     def _bind(self, session: AsyncSession) -> None:
         self.plans = PlanRepository(session)
@@ -81,3 +78,4 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         self.outbox = OutboxRepository(session)
         self.reports = ReportRepository(session)
         self.imports = ImportRepository(session)
+        self.users = UserRepository(session)

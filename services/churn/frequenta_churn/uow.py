@@ -16,7 +16,7 @@ from frequenta_churn.models import RetrainingJob
 from frequenta_churn.projection.repository import ProjectionRepository
 from frequenta_churn.registry.store import ModelStore
 from frequenta_churn.serving.store import RiskStore
-from frequenta_kit.cache_versions import CacheVersions
+from frequenta_kit.cache_versions import CacheVersions, commit_and_bump
 from frequenta_kit.uow import SessionUnitOfWork
 
 
@@ -61,15 +61,12 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         self._versions = versions
 
     async def commit(self) -> None:
-        projection, versions = self.projection, self._versions
+        projection = self.projection
         changed, projection.changed_members = projection.changed_members, set()
         cancellation, projection.cancellation = projection.cancellation, False
-        marked = versions is not None and bool(changed) and await versions.mark_projected(changed)
-        try:
-            await super().commit()
-        finally:  # even when the commit's outcome is unknown: an extra bump costs one miss
-            if versions is not None and changed:
-                await versions.bump_projected(changed, risk_list=cancellation, marked=marked)
+        await commit_and_bump(
+            super().commit, self._versions, changed, risk_list=cancellation, projected=True
+        )
 
     def _bind(self, session: AsyncSession) -> None:
         self.retraining_jobs = RetrainingJobs(session)

@@ -26,6 +26,7 @@ TABLES = {
     "import_job_rejections",
     "report_jobs",
     "relatorios_diarios",
+    "usuarios",
 }
 DEFAULT_PRICES = {
     "mensal": Decimal("119.90"),

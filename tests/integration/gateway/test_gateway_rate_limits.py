@@ -9,19 +9,23 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Any
 
+import grpc
 import httpx
 import pytest
 from fastapi import Body, FastAPI, Request
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
+from frequenta_attendance.domain.errors import invalid_credentials
 from frequenta_gateway import rate_limits
 from frequenta_gateway.app import create_app
-from frequenta_gateway.clients import get_attendance
+from frequenta_gateway.auth import tokens
+from frequenta_gateway.auth.principal import Principal, Role
+from frequenta_gateway.clients import get_attendance, get_users
 from frequenta_gateway.rate_limits import limit_login
 from frequenta_gateway.settings import GatewaySettings
+from frequenta_kit.grpc_errors import to_grpc_status
 
 PLAN = pb.Plan(id=1, code="mensal", name="Plano Mensal", duration_months=1, active=True)
 NEW_PLAN = {"codigo": "mensal", "nome": "Plano Mensal", "duracao_meses": 1, "preco": 119.9}
@@ -43,31 +47,29 @@ class FakeAttendance:
         return pb.ListPlansResponse(plans=[PLAN])
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Stands for the auth layer's principal (request.state.principal)."""
-
-    login: str
+def as_login(app: FastAPI, login: str) -> dict[str, str]:
+    """The Authorization header of a valid admin token of ``login``."""
+    principal = Principal(login=login, papel=Role.ADMIN)
+    return {"Authorization": f"Bearer {tokens.issue(app.state.settings, principal).access_token}"}
 
 
 def gateway(**settings: Any) -> tuple[FastAPI, FakeAttendance]:
     """The real app over fake stubs, counting in Redis under a key prefix of its own. A test
-    route calls ``limit_login`` as the token endpoint will; an `x-test-login` header stands
-    for an authenticated principal."""
+    route calls ``limit_login`` as the token endpoint does; another is a public write (the
+    only writes an anonymous client can make are to public routes such as the token endpoint:
+    the others answer 401 before they count)."""
     values = dict(redis_url=REDIS_URL, redis_key_prefix=f"frequenta-test-{uuid.uuid4().hex}")
     app = create_app(GatewaySettings(_env_file=None, **{**values, **settings}))
     attendance = FakeAttendance()
     app.dependency_overrides[get_attendance] = lambda: attendance
 
-    @app.middleware("http")
-    async def principal_from_header(request: Request, call_next):  # type: ignore[no-untyped-def]
-        if login := request.headers.get("x-test-login"):
-            request.state.principal = Principal(login)
-        return await call_next(request)
-
     @app.post("/test/token")
     async def token(request: Request, login: str = Body(embed=True)) -> dict[str, bool]:
         await limit_login(request, login)
+        return {"ok": True}
+
+    @app.post("/test/write", dependencies=[rate_limits.WRITES])
+    async def public_write() -> dict[str, bool]:
         return {"ok": True}
 
     return app, attendance
@@ -75,13 +77,17 @@ def gateway(**settings: Any) -> tuple[FastAPI, FakeAttendance]:
 
 @pytest.fixture
 async def clients() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    """``clients(app, ip)``: an HTTP client of ``app`` calling from address ``ip``."""
+    """``clients(app, ip, login=...)``: an HTTP client of ``app`` calling from address ``ip``
+    with an admin token of ``login`` (None: without a token)."""
     opened: list[httpx.AsyncClient] = []
     apps: list[FastAPI] = []
 
-    def make(app: FastAPI, ip: str = "10.0.0.1") -> httpx.AsyncClient:
+    def make(
+        app: FastAPI, ip: str = "10.0.0.1", *, login: str | None = "admin"
+    ) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=app, client=(ip, 40000))
-        client = httpx.AsyncClient(transport=transport, base_url="http://gateway")
+        headers = as_login(app, login) if login else {}
+        client = httpx.AsyncClient(transport=transport, base_url="http://gateway", headers=headers)
         opened.append(client)
         apps.append(app)
         return client
@@ -144,18 +150,19 @@ async def test_the_window_frees_after_retry_after(clients, poll) -> None:
 
 async def test_clients_are_counted_apart_by_address_and_by_login(clients) -> None:
     app, _ = gateway(rate_limit_writes="2/minute")
-    first, second = clients(app, "10.0.0.1"), clients(app, "10.0.0.2")
+    first = clients(app, "10.0.0.1", login=None)
+    second = clients(app, "10.0.0.2", login=None)
     for _ in range(2):
-        assert (await first.post("/planos", json=NEW_PLAN)).status_code == 201
-    assert (await first.post("/planos", json=NEW_PLAN)).status_code == 429
-    assert (await second.post("/planos", json=NEW_PLAN)).status_code == 201
+        assert (await first.post("/test/write")).status_code == 200
+    assert (await first.post("/test/write")).status_code == 429
+    assert (await second.post("/test/write")).status_code == 200
 
     # An authenticated client counts by its login, wherever it calls from.
-    ana = {"x-test-login": "ana"}
+    ana = as_login(app, "ana")
     assert (await first.post("/planos", json=NEW_PLAN, headers=ana)).status_code == 201
     assert (await second.post("/planos", json=NEW_PLAN, headers=ana)).status_code == 201
     assert (await second.post("/planos", json=NEW_PLAN, headers=ana)).status_code == 429
-    bia = {"x-test-login": "bia"}
+    bia = as_login(app, "bia")
     assert (await second.post("/planos", json=NEW_PLAN, headers=bia)).status_code == 201
 
 
@@ -268,3 +275,30 @@ async def test_limits_apply_again_once_redis_is_back(clients, monkeypatch, poll)
         await poll(limited_again, within=15, interval=0.2, what="limits to apply again")
     finally:
         stop(redis)
+
+
+class FakeUsers:
+    """Refuses every password; counts the attempts that reached it."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def Authenticate(self, request: Any, *, timeout: float | None = None) -> Any:  # noqa: ASYNC109
+        self.calls += 1
+        raise grpc.aio.AioRpcError(
+            grpc.StatusCode.UNAUTHENTICATED,
+            grpc.aio.Metadata(),
+            grpc.aio.Metadata(*to_grpc_status(invalid_credentials()).trailing_metadata),
+            details="wrong login or password",
+        )
+
+
+async def test_the_token_endpoint_counts_attempts_before_checking_the_password(clients) -> None:
+    app, _ = gateway(rate_limit_login_per_user="2/minute", rate_limit_login_per_ip="10/minute")
+    users = FakeUsers()
+    app.dependency_overrides[get_users] = lambda: users
+    client = clients(app, login=None)
+    form = {"username": "ana", "password": "guess"}
+    statuses = [(await client.post("/auth/token", data=form)).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+    assert users.calls == 2  # the refused attempt never reached the password check

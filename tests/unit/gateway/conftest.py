@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from gateway_fakes import FakeStub
+from gateway_fakes import FakeStub, bearer
 
 from frequenta_gateway.app import create_app
 from frequenta_gateway.clients import (
@@ -14,6 +14,7 @@ from frequenta_gateway.clients import (
     get_attendance,
     get_churn,
     get_health_targets,
+    get_users,
 )
 from frequenta_gateway.settings import GatewaySettings
 
@@ -37,6 +38,11 @@ def churn() -> FakeStub:
 
 
 @pytest.fixture
+def users() -> FakeStub:
+    return FakeStub()
+
+
+@pytest.fixture
 def health() -> dict[str, FakeStub]:
     return {"attendance": FakeStub(), "churn": FakeStub()}
 
@@ -46,11 +52,13 @@ def app(
     settings: GatewaySettings,
     attendance: FakeStub,
     churn: FakeStub,
+    users: FakeStub,
     health: dict[str, FakeStub],
 ) -> FastAPI:
     app = create_app(settings)
     app.dependency_overrides[get_attendance] = lambda: attendance
     app.dependency_overrides[get_churn] = lambda: churn
+    app.dependency_overrides[get_users] = lambda: users
     app.dependency_overrides[get_health_targets] = lambda: {
         name: HealthTarget(stub, f"fake.{name}")
         for name, stub in health.items()  # type: ignore[arg-type]
@@ -59,18 +67,33 @@ def app(
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client without a token."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
         yield client
 
 
+@pytest.fixture
+async def client(app: FastAPI, settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client with an admin's token (every route lets admins in)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://gateway", headers=bearer(settings)
+    ) as client:
+        yield client
+
+
 @pytest.fixture(autouse=True)
 def every_call_has_a_deadline(
-    settings: GatewaySettings, attendance: FakeStub, churn: FakeStub, health: dict[str, FakeStub]
+    settings: GatewaySettings,
+    attendance: FakeStub,
+    churn: FakeStub,
+    users: FakeStub,
+    health: dict[str, FakeStub],
 ):
     """Whatever a test does, every gRPC call the gateway made carried the configured deadline."""
     yield
-    for stub in (attendance, churn, *health.values()):
+    for stub in (attendance, churn, users, *health.values()):
         for call in stub.calls:
             assert call.timeout == settings.grpc_deadline_seconds, call

@@ -1,10 +1,14 @@
-"""Hand-written fakes of the gRPC stubs and helpers that build the errors a server sends."""
+"""Hand-written fakes of the gRPC stubs, helpers that build the errors a server sends, and the
+Authorization header of a valid token of any role."""
 
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
 
+from frequenta_gateway.auth import tokens
+from frequenta_gateway.auth.principal import Principal, Role
+from frequenta_gateway.settings import GatewaySettings
 from frequenta_kit.errors import DomainError
 from frequenta_kit.grpc_errors import to_grpc_status
 
@@ -61,3 +65,11 @@ class FakeStub:
             return reply
 
         return call
+
+
+def bearer(
+    settings: GatewaySettings, role: Role = Role.ADMIN, aluno_id: int | None = None
+) -> dict[str, str]:
+    """The Authorization header of a valid token of ``role``."""
+    principal = Principal(login=f"test-{role}", papel=role, aluno_id=aluno_id)
+    return {"Authorization": f"Bearer {tokens.issue(settings, principal).access_token}"}

@@ -28,7 +28,8 @@ from frequenta_kit.errors import AlreadyExists, Conflict, InvalidInput, NotFound
         (grpc.StatusCode.DEADLINE_EXCEEDED, 504),
         (grpc.StatusCode.INTERNAL, 500),
         (grpc.StatusCode.UNKNOWN, 500),
-        (grpc.StatusCode.PERMISSION_DENIED, 500),
+        (grpc.StatusCode.PERMISSION_DENIED, 502),
+        (grpc.StatusCode.UNAUTHENTICATED, 502),
         (grpc.StatusCode.RESOURCE_EXHAUSTED, 500),
     ],
 )
@@ -44,6 +45,8 @@ def test_the_table_maps_exactly_the_documented_statuses() -> None:
         "INVALID_ARGUMENT": 422,
         "UNAVAILABLE": 503,
         "DEADLINE_EXCEEDED": 504,
+        "UNAUTHENTICATED": 502,
+        "PERMISSION_DENIED": 502,
     }
 
 

@@ -28,3 +28,12 @@ class MemberStatus(Enum):
     ALL = "all"
     ACTIVE = "active"
     CANCELLED = "cancelled"
+
+
+class UserRole(StrEnum):
+    """What a user of the REST API may do (column ``usuarios.papel``)."""
+
+    ADMIN = "admin"
+    STAFF = "equipe"
+    MEMBER = "aluno"
+    TURNSTILE = "catraca"

@@ -3,7 +3,7 @@ consistent. Codes are those of docs/rules.md; ``field`` names the proto field at
 
 from datetime import date, datetime
 
-from frequenta_kit.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from frequenta_kit.errors import AlreadyExists, Conflict, InvalidInput, NotFound, Unauthenticated
 
 # Plain input mistakes (shape, format, range): the gateway uses the same code for its own checks.
 VALIDATION_ERROR = "VALIDATION_ERROR"
@@ -200,3 +200,19 @@ def note_after_erasure(member_id: int) -> Conflict:
         "member keeps no free-text note (send the reason code only)",
         field="note",
     )
+
+
+def login_taken(login: str) -> AlreadyExists:
+    return AlreadyExists(
+        "LOGIN_ALREADY_EXISTS",
+        f"a user with login {login!r} already exists (logins are compared ignoring case)",
+        field="login",
+    )
+
+
+def invalid_credentials() -> Unauthenticated:
+    return Unauthenticated("INVALID_CREDENTIALS", "wrong login or password")
+
+
+def user_not_found(user_id: int) -> NotFound:
+    return NotFound("USER_NOT_FOUND", f"no user with id {user_id}", field="user_id")

@@ -47,6 +47,26 @@ def erase(member: PersonalFields, *, erased_at: datetime, reason: str | None) ->
     member.erasure_reason = reason
 
 
+class MemberLogin(Protocol):
+    """A REST API user of the member (role ``aluno``): its login may be personal data."""
+
+    id: int
+    login: str
+    active: bool
+
+
+def placeholder_login(member_id: int, user_id: int) -> str:
+    """Unique per user, and no e-mail or name in it."""
+    return f"titular-removido-{member_id}-{user_id}"
+
+
+def close_login(user: MemberLogin, *, member_id: int) -> None:
+    """The member's own user is disabled and its login (often the member's e-mail or name)
+    replaced: nobody signs in as an erased member any more."""
+    user.login = placeholder_login(member_id, user.id)
+    user.active = False
+
+
 class Erased(Protocol):
     @property
     def id(self) -> int: ...

@@ -24,7 +24,8 @@ async def erase_member_personal_data(
 ) -> Erasure:
     """Replace the member's personal data with placeholders and write the
     ``member.personal_data_erased`` event, in one transaction; the member row, plan, dates and
-    visits stay. Idempotent: an erased member is answered as it is."""
+    visits stay. The member's own REST users are disabled and their logins replaced.
+    Idempotent: an erased member is answered as it is."""
     validation.entity_id("member_id", member_id)
     clean_reason = validation.optional_text(
         "reason", reason, max_length=personal_data.MAX_ERASURE_REASON
@@ -36,6 +37,8 @@ async def erase_member_personal_data(
         if member.personal_data_erased_at is not None:
             return Erasure(member, already_erased=True)
         personal_data.erase(member, erased_at=clock(), reason=clean_reason)
+        for user in await uow.users.of_member(member.id, for_update=True):
+            personal_data.close_login(user, member_id=member.id)
         uow.outbox.add(events.member_personal_data_erased(member))
         await uow.commit()
     log.info("personal data of member %s erased", member.id)
