@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from integration_support import engine_of
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta_kit import database
-from integration_support import engine_of
 
 
 @pytest.fixture
