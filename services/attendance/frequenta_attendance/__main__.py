@@ -40,7 +40,11 @@ KINDS = {"serve": "attendance", "relay": "relay", "scheduler": "scheduler"}
 
 
 async def serve(settings: AttendanceSettings) -> None:
-    engine = create_engine(settings.attendance_database_url, pool_size=settings.database_pool_size)
+    # A fixed pool (no overflow): under load an overflowing pool opened and closed a connection
+    # about every 25 check-ins (docs/http-load.md).
+    engine = create_engine(
+        settings.attendance_database_url, pool_size=settings.database_pool_size, max_overflow=0
+    )
     try:
         await create_first_admin(settings, unit_of_work_factory(engine), Passwords())
         async with CacheVersions.open(settings) as versions:

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, or_, select, tuple_
+from sqlalchemy import Row, Select, and_, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,8 +165,29 @@ class VisitRepository:
         claimed = func.pg_try_advisory_xact_lock(func.hashtextextended(key, 0))
         return bool(await self._session.scalar(select(claimed)))
 
-    async def by_idempotency_key(self, key: str) -> Visit | None:
-        return await self._session.scalar(select(Visit).where(Visit.idempotency_key == key))
+    async def keyed_and_within(
+        self, member_id: int, window: Window, key: str | None
+    ) -> tuple[Visit | None, list[Visit]]:
+        """The visit stored with the idempotency ``key`` (of any member; None without a key),
+        and the member's visits entered within ``window`` in entry order, in one query (what
+        a check-in reads)."""
+        within = [Visit.member_id == member_id, Visit.entered_at >= window.since]
+        if window.until is not None:
+            within.append(Visit.entered_at <= window.until)
+        condition = and_(*within)
+        if key is not None:
+            condition = or_(condition, Visit.idempotency_key == key)
+        query = select(Visit).where(condition).order_by(Visit.entered_at)
+        found = (await self._session.scalars(query)).all()
+        keyed = next((v for v in found if key is not None and v.idempotency_key == key), None)
+        nearby = [
+            v
+            for v in found
+            if v.member_id == member_id
+            and v.entered_at >= window.since
+            and (window.until is None or v.entered_at <= window.until)
+        ]
+        return keyed, nearby
 
     async def entered_within(self, member_id: int, window: Window) -> Sequence[Visit]:
         query = select(Visit).where(Visit.member_id == member_id, Visit.entered_at >= window.since)

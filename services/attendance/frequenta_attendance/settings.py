@@ -25,7 +25,8 @@ class AttendanceSettings(BaseProcessSettings):
     max_visit_hours: int = Field(default=6, ge=1, le=24)
     # In-flight calls get this long to finish after SIGTERM.
     shutdown_grace_seconds: float = Field(default=10, ge=0)
-    database_pool_size: int = Field(default=10, ge=1)
+    # Connections of the server's pool, all kept open (no overflow): its concurrent transactions.
+    database_pool_size: int = Field(default=20, ge=1)
     # Largest gRPC message taken (a 100,000-row SubmitCheckInBatch is about 10 MB).
     grpc_max_message_bytes: int = Field(default=64 * 1024 * 1024, ge=4 * 1024 * 1024)
 

@@ -99,13 +99,15 @@ async def _check_in(
         member = await uow.members.get(new.member_id, for_update=True)
         if member is None:
             raise errors.member_not_found(new.member_id)
-        if new.idempotency_key is not None:
-            earlier = await uow.visits.by_idempotency_key(new.idempotency_key)
-            if earlier is not None:
-                return CheckInResult(_replay(earlier, new), replayed=True)
-        membership.check_can_enter(member, new.entered_at)
+        # One query: the visit stored with the key (a retry is replayed before any other
+        # check) and the member's visits the new one could collide with.
         window = visits.collision_window(new.entered_at, new.exited_at, now=now, rules=rules)
-        nearby = await uow.visits.entered_within(new.member_id, window)
+        earlier, nearby = await uow.visits.keyed_and_within(
+            new.member_id, window, new.idempotency_key
+        )
+        if earlier is not None:
+            return CheckInResult(_replay(earlier, new), replayed=True)
+        membership.check_can_enter(member, new.entered_at)
         visits.check_no_collision(nearby, new.entered_at, new.exited_at, now=now, rules=rules)
         visit = Visit(
             member_id=new.member_id,

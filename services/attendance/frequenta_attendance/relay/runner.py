@@ -59,6 +59,8 @@ class Sweep:
     published: int = 0
     failed: int = 0
     reasons: list[str] = field(default_factory=list)
+    # A round read a full batch: rows may be left that no notification will announce.
+    full_batch: bool = False
 
 
 class Relay:
@@ -157,9 +159,11 @@ class Relay:
                     self._backoff,
                 )
                 await wait_any(self._backoff, stop)
-            elif sweep.published:
-                self._backoff = 0.0
-            else:
+                continue
+            self._backoff = 0.0
+            if not sweep.full_batch:
+                # Every row committed before this sweep began was read (none beyond a batch);
+                # rows committed since have notified, setting the wake event again.
                 await wait_any(poll, stop, self._wake)
 
     async def _sweep(self, publisher: Publisher, stop: asyncio.Event) -> Sweep:
@@ -193,6 +197,7 @@ class Relay:
                 partitions=self._partitions,
                 limit=self._settings.relay_batch_size,
             )
+            sweep.full_batch |= len(rows) >= self._settings.relay_batch_size
             if rows:
                 started = time.perf_counter()
                 outcome = await publisher.publish(rows)
