@@ -1,7 +1,8 @@
 """Bulk check-in ingestion, end to end, on the local PostgreSQL and RabbitMQ (``make bench``).
 
 Starts the real processes (attendance, gateway, relay and N ingestion workers, the Procfile's
-commands) on free ports over a database and a broker namespace of their own, then for each
+commands) on free ports over databases and a RabbitMQ virtual host of their own
+(frequenta_ops.stack), then for each
 scenario: POST /aluno/checkins/lote (JSON) its batches at once, poll the jobs until they are
 done, and wait until every event they wrote to the outbox is published. Prints one table: the
 time to the last 202, rows/s to the rows committed and to the events published, the raw
@@ -20,28 +21,22 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aio_pika
 import asyncpg
 import httpx
 from honcho.environ import parse_procfile
 from sqlalchemy import make_url
 
-from frequenta_attendance.chunks import QUEUE
-from frequenta_db.attendance import init_attendance_database
-from frequenta_kit.broker import Topology
-from frequenta_kit.database import drop_database
 from frequenta_ops.launcher import Launcher
-from frequenta_sim.login import TokenAuth, admin_auth
+from frequenta_ops.stack import Stack, launch_stack
+from frequenta_sim.login import TokenAuth
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_URL = os.environ.get(
@@ -49,12 +44,6 @@ SERVER_URL = os.environ.get(
 )
 RABBITMQ_URL = os.environ.get("FREQUENTA_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 PROCESSES = ("attendance", "gateway", "relay")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def procfile(directory: Path, workers: int) -> Path:
@@ -205,22 +194,6 @@ async def copy_rate(url: str, rows: int, members: list[int]) -> float:
         await connection.close()
 
 
-async def remove_topology(namespace: str) -> None:
-    """Delete the run's queues and exchanges (a namespace of its own in the default vhost)."""
-    topology = Topology(namespace=namespace)
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    async with connection:
-        channel = await connection.channel()
-        for queue in (topology.queue(QUEUE), topology.dead_letter_queue(QUEUE)):
-            await channel.queue_delete(queue)
-        for exchange in (
-            topology.work_exchange,
-            topology.dead_letter_exchange,
-            topology.events_exchange,
-        ):
-            await channel.exchange_delete(exchange)
-
-
 @dataclass(frozen=True)
 class Scenario:
     rows: int  # per batch
@@ -250,76 +223,55 @@ class Result:
 
 
 def run(args: argparse.Namespace) -> None:
-    suffix = uuid.uuid4().hex[:8]
-    url = make_url(SERVER_URL).set(database=f"frequenta_bench_{suffix}")
-    database_url = url.render_as_string(hide_password=False)
-    attendance_port, gateway_port = free_port(), free_port()
-    env = dict(
-        os.environ,
-        FREQUENTA_ATTENDANCE_DATABASE_URL=database_url,
-        FREQUENTA_ATTENDANCE_GRPC_PORT=str(attendance_port),
-        FREQUENTA_ATTENDANCE_ADDRESS=f"127.0.0.1:{attendance_port}",
-        FREQUENTA_GATEWAY_PORT=str(gateway_port),
-        FREQUENTA_RABBITMQ_URL=RABBITMQ_URL,
-        FREQUENTA_BROKER_NAMESPACE=f"frequenta-bench-{suffix}",
-        FREQUENTA_LOG_LEVEL="WARNING",
-        # The gateway's gRPC calls carry the internal token, as in production.
-        FREQUENTA_INTERNAL_TOKEN=os.environ.get("FREQUENTA_INTERNAL_TOKEN") or uuid.uuid4().hex,
-    )
     scenarios = [Scenario.parse(part) for part in args.scenarios.split(",")]
-    asyncio.run(init_attendance_database(database_url))
-    try:
-        results = measure(args, env, database_url, gateway_port, scenarios)
-    finally:
-        asyncio.run(drop_database(database_url))
-        asyncio.run(remove_topology(env["FREQUENTA_BROKER_NAMESPACE"]))
+    with (
+        tempfile.TemporaryDirectory() as run_dir,
+        launch_stack(
+            Path(run_dir),
+            label="bench",
+            procfile=procfile(Path(run_dir), args.workers),
+            settings={"FREQUENTA_LOG_LEVEL": "WARNING"},
+            server_url=SERVER_URL,
+            rabbitmq_url=RABBITMQ_URL,
+            new_vhost=True,
+            ready_path="/healthz",  # no churn behind this gateway
+        ) as stack,
+    ):
+        results = measure(args, stack, scenarios)
     report(args, results)
 
 
-def measure(
-    args: argparse.Namespace,
-    env: dict[str, str],
-    database_url: str,
-    port: int,
-    scenarios: list[Scenario],
-) -> list[Result]:
+def measure(args: argparse.Namespace, stack: Stack, scenarios: list[Scenario]) -> list[Result]:
     # Each member gets a visit a day, back in time from yesterday: enrolled before the first.
     days = -(-sum(s.total for s in scenarios) // args.members) + 10
+    database_url = stack.attendance_database_url
     members = asyncio.run(make_members(database_url, args.members, days))
     results = []
-    with tempfile.TemporaryDirectory() as run_dir:
-        launcher = Launcher(procfile(Path(run_dir), args.workers), Path(run_dir), env=env)
-        try:
-            launcher.up(timeout=60)
-            offset = 0
-            for scenario in scenarios:
-                copy = asyncio.run(copy_rate(database_url, scenario.total, members))
-                batches = []
-                for _ in range(scenario.batches):
-                    batches.append(batch(members, scenario.rows, offset, args.order))
-                    offset += scenario.rows
-                results.append(
-                    one_scenario(args, database_url, port, scenario, batches, copy, launcher)
-                )
-        finally:
-            launcher.down()
-            if args.keep_logs:
-                for name in launcher.processes:
-                    print(launcher.tail(name, lines=20), file=sys.stderr)
+    try:
+        offset = 0
+        for scenario in scenarios:
+            copy = asyncio.run(copy_rate(database_url, scenario.total, members))
+            batches = []
+            for _ in range(scenario.batches):
+                batches.append(batch(members, scenario.rows, offset, args.order))
+                offset += scenario.rows
+            results.append(one_scenario(args, stack, scenario, batches, copy))
+    finally:
+        if args.keep_logs:
+            for name in stack.launcher.processes:
+                print(stack.launcher.tail(name, lines=20), file=sys.stderr)
     return results
 
 
 def one_scenario(
     args: argparse.Namespace,
-    database_url: str,
-    port: int,
+    stack: Stack,
     scenario: Scenario,
     batches: list[list[dict[str, object]]],
     copy: float,
-    launcher: Launcher,
 ) -> Result:
-    base_url = f"http://127.0.0.1:{port}"
-    auth = logged_in(base_url)  # before the clock starts
+    base_url, database_url, launcher = stack.base_url, stack.attendance_database_url, stack.launcher
+    auth = logged_in(stack)  # before the clock starts
     bodies = [json.dumps({"checkins": rows}).encode() for rows in batches]
     cpu_before = cpu_seconds(watched(launcher, database_url))
     started_wall = datetime.now(UTC)
@@ -350,10 +302,10 @@ def one_scenario(
     )
 
 
-def logged_in(base_url: str) -> TokenAuth:
-    """The first admin's login, with its token already fetched."""
-    auth = admin_auth()
-    with httpx.Client(base_url=base_url, timeout=30, auth=auth) as client:
+def logged_in(stack: Stack) -> TokenAuth:
+    """The stack's first admin's login, with its token already fetched."""
+    auth = TokenAuth(stack.admin_login, stack.admin_password)
+    with httpx.Client(base_url=stack.base_url, timeout=30, auth=auth) as client:
         client.get("/planos").raise_for_status()
     return auth
 

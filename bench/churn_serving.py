@@ -22,15 +22,10 @@ import argparse
 import asyncio
 import os
 import re
-import secrets
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,10 +36,8 @@ import numpy as np
 from sqlalchemy import make_url
 
 from frequenta.churn.v1 import churn_pb2, churn_pb2_grpc
-from frequenta_kit.database import drop_database
 from frequenta_kit.grpc_auth import internal_sync_channel
-from frequenta_ops.launcher import Launcher
-from frequenta_sim.login import admin_auth
+from frequenta_ops.stack import Stack, launch_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -76,83 +69,6 @@ class Table:
         ]
         lines.insert(1, "-+-".join("-" * width for width in widths))
         return "\n".join(lines)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def rabbitmqctl(*args: str) -> bool:
-    if shutil.which("rabbitmqctl") is None:
-        return False
-    done = subprocess.run(["rabbitmqctl", "-q", *args], capture_output=True, timeout=60)
-    return done.returncode == 0
-
-
-@dataclass(frozen=True)
-class Stack:
-    base_url: str
-    churn_address: str
-    churn_database_url: str
-    launcher: Launcher
-    internal_token: str
-
-
-@contextmanager
-def stack(run_dir: Path) -> Iterator[Stack]:
-    """Every process of the Procfile over fresh databases and a virtual host of their own."""
-    suffix = uuid.uuid4().hex[:8]
-    urls = [
-        make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-        for name in (f"frequenta_bench_{suffix}", f"frequenta_bench_churn_{suffix}")
-    ]
-    vhost = f"frequenta-bench-{suffix}"
-    made = rabbitmqctl("add_vhost", vhost) and rabbitmqctl(
-        "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"
-    )
-    rabbitmq = f"{RABBITMQ_URL.rstrip('/')}/{vhost}" if made else RABBITMQ_URL
-    ports = {name: free_port() for name in ("attendance", "churn", "gateway")}
-    # gRPC calls carry the internal token, as in production (frequenta_kit.grpc_auth).
-    token = os.environ.get("FREQUENTA_INTERNAL_TOKEN") or secrets.token_hex(16)
-    env = dict(
-        os.environ,
-        FREQUENTA_ATTENDANCE_DATABASE_URL=urls[0],
-        FREQUENTA_CHURN_DATABASE_URL=urls[1],
-        FREQUENTA_ATTENDANCE_GRPC_PORT=str(ports["attendance"]),
-        FREQUENTA_CHURN_GRPC_PORT=str(ports["churn"]),
-        FREQUENTA_ATTENDANCE_ADDRESS=f"127.0.0.1:{ports['attendance']}",
-        FREQUENTA_CHURN_ADDRESS=f"127.0.0.1:{ports['churn']}",
-        FREQUENTA_GATEWAY_PORT=str(ports["gateway"]),
-        FREQUENTA_RABBITMQ_URL=rabbitmq,
-        FREQUENTA_BROKER_NAMESPACE=f"frequenta-bench-{suffix}",
-        FREQUENTA_LOG_LEVEL="INFO",
-        FREQUENTA_INTERNAL_TOKEN=token,
-    )
-    launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "frequenta_db", "init"], env=env, cwd=ROOT, check=True
-        )
-        launcher.up(timeout=60)
-        base_url = f"http://127.0.0.1:{ports['gateway']}"
-        wait(lambda: httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200, 30, "ready")
-        yield Stack(
-            base_url,
-            env["FREQUENTA_CHURN_ADDRESS"],
-            urls[1],
-            launcher,
-            env["FREQUENTA_INTERNAL_TOKEN"],
-        )
-    finally:
-        launcher.down()
-        for url in urls:
-            asyncio.run(drop_database(url))
-        if made:
-            rabbitmqctl("delete_vhost", vhost)
 
 
 def wait(probe: Callable[[], object], within: float, what: str, every: float = 0.25):
@@ -191,7 +107,7 @@ def seed(running: Stack, members: int, months: int, seed_value: int, table: Tabl
     until = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     gym = simulate(SimParams(members=members, months=months), seed=seed_value, until=until)
     started = time.perf_counter()
-    with httpx.Client(base_url=running.base_url, timeout=120, auth=admin_auth()) as api:
+    with running.client(timeout=120) as api:
         report = GymLoader(api, batch_size=20_000, workers=4, job_timeout=600, progress=False).load(
             gym
         )
@@ -211,7 +127,7 @@ def seed(running: Stack, members: int, months: int, seed_value: int, table: Tabl
 
 
 def retrain(running: Stack, table: Table) -> None:
-    with httpx.Client(base_url=running.base_url, timeout=30, auth=admin_auth()) as api:
+    with running.client(timeout=30) as api:
         started = time.perf_counter()
         response = api.post("/modelo/retreino", json={"promover_se_melhor": True})
         response.raise_for_status()
@@ -272,7 +188,7 @@ def latency(running: Stack, calls: int, table: Table) -> None:
     def grpc_list() -> None:
         stub.ListAtRiskMembers(churn_pb2.ListAtRiskMembersRequest(page_size=50), timeout=5)
 
-    with httpx.Client(base_url=running.base_url, timeout=10, auth=admin_auth()) as api:
+    with running.client(timeout=10) as api:
         api.get("/planos").raise_for_status()  # logs in before anything is timed
 
         def rest_risk() -> None:
@@ -314,7 +230,14 @@ def main() -> None:
     if "stack" in parts:
         with (
             tempfile.TemporaryDirectory(prefix="frequenta-bench-") as run_dir,
-            stack(Path(run_dir)) as running,
+            launch_stack(
+                Path(run_dir),
+                label="bench",
+                settings={"FREQUENTA_LOG_LEVEL": "INFO"},  # the retrain worker's stage timings
+                server_url=SERVER_URL,
+                rabbitmq_url=RABBITMQ_URL,
+                new_vhost=True,
+            ) as running,
         ):
             seed(running, args.members, args.months, args.seed, table)
             retrain(running, table)

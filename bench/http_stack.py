@@ -1,14 +1,12 @@
 """The stack ``bench/http_load.py`` loads: every process of the Procfile on free ports over
-databases, a RabbitMQ virtual host and a Redis key prefix of its own (as tests/e2e/e2e_stack.py
-starts it), plus processes of the bench's own beside it (the ceilings app, a second gateway).
-Everything is stopped and dropped on the way out, and the logs' ends are shown on failure."""
+databases, a RabbitMQ virtual host and a Redis key prefix of its own (frequenta_ops.stack, as the
+end-to-end tests start it), plus processes of the bench's own beside it (the ceilings app, a
+second gateway). Everything is stopped and dropped on the way out, and the logs' ends are shown
+on failure."""
 
 import asyncio
 import os
-import secrets
-import subprocess
 import sys
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,13 +15,12 @@ from pathlib import Path
 import asyncpg
 import httpx
 import redis
-from churn_serving import free_port, rabbitmqctl, wait
+from churn_serving import wait
 from sqlalchemy import make_url
 
-from frequenta_kit.database import drop_database
 from frequenta_ops.launcher import Launcher
+from frequenta_ops.stack import forget_keys, free_port, launch_stack
 
-ROOT = Path(__file__).resolve().parents[1]
 SERVER_URL = os.environ.get(
     "FREQUENTA_BENCH_SERVER_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
@@ -120,67 +117,30 @@ def redis_keys(prefix: str) -> list[bytes]:
         client.close()
 
 
-def _delete_keys(prefix: str) -> None:
-    keys = redis_keys(prefix)
-    if keys:
-        client = redis.Redis.from_url(REDIS_URL)
-        try:
-            client.unlink(*keys)
-        finally:
-            client.close()
-
-
 @contextmanager
 def launch(run_dir: Path, settings: Mapping[str, str]) -> Iterator[Stack]:
     """The Procfile's processes; ``settings`` are extra FREQUENTA_* variables (full names)."""
-    suffix = uuid.uuid4().hex[:8]
-    urls = [
-        make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-        for name in (f"frequenta_http_{suffix}", f"frequenta_http_churn_{suffix}")
-    ]
-    vhost = f"frequenta-http-{suffix}"
-    made = rabbitmqctl("add_vhost", vhost) and rabbitmqctl(
-        "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"
-    )
-    ports = {name: free_port() for name in ("attendance", "churn", "gateway")}
-    env = dict(
-        os.environ,
-        FREQUENTA_ATTENDANCE_DATABASE_URL=urls[0],
-        FREQUENTA_CHURN_DATABASE_URL=urls[1],
-        FREQUENTA_ATTENDANCE_GRPC_PORT=str(ports["attendance"]),
-        FREQUENTA_CHURN_GRPC_PORT=str(ports["churn"]),
-        FREQUENTA_ATTENDANCE_ADDRESS=f"127.0.0.1:{ports['attendance']}",
-        FREQUENTA_CHURN_ADDRESS=f"127.0.0.1:{ports['churn']}",
-        FREQUENTA_GATEWAY_PORT=str(ports["gateway"]),
-        FREQUENTA_RABBITMQ_URL=f"{RABBITMQ_URL.rstrip('/')}/{vhost}" if made else RABBITMQ_URL,
-        FREQUENTA_BROKER_NAMESPACE=f"frequenta-http-{suffix}",
-        FREQUENTA_REDIS_URL=REDIS_URL,
-        FREQUENTA_REDIS_KEY_PREFIX=f"frequenta-http-{suffix}",
-        FREQUENTA_ADMIN_LOGIN="bench-admin",
-        FREQUENTA_ADMIN_PASSWORD=secrets.token_urlsafe(18),
-        FREQUENTA_MODEL_POLL_SECONDS="0.5",
-        **settings,
-    )
-    launcher = Launcher(procfile=ROOT / "Procfile", run_dir=run_dir, env=env)
-    running = Stack(f"http://127.0.0.1:{ports['gateway']}", env, run_dir, [launcher])
-    running.prefixes.add(env["FREQUENTA_REDIS_KEY_PREFIX"])
-    failed = True
-    try:
-        subprocess.run(
-            [sys.executable, "-m", "frequenta_db", "init"], env=env, cwd=ROOT, check=True
-        )
-        launcher.up(timeout=90)
-        wait(lambda: httpx.get(f"{running.base_url}/readyz", timeout=2).status_code == 200, 60, "")
-        yield running
-        failed = False
-    finally:
-        if failed:
-            print(running.logs(), file=sys.stderr)
-        for each in reversed(running.launchers):
-            each.down()
-        for url in urls:
-            asyncio.run(drop_database(url))
-        for prefix in running.prefixes:
-            _delete_keys(prefix)
-        if made:
-            rabbitmqctl("delete_vhost", vhost)
+    with launch_stack(
+        run_dir,
+        label="http",
+        settings={
+            "FREQUENTA_REDIS_URL": REDIS_URL,
+            "FREQUENTA_MODEL_POLL_SECONDS": "0.5",
+            **settings,
+        },
+        server_url=SERVER_URL,
+        rabbitmq_url=RABBITMQ_URL,
+        new_vhost=True,
+    ) as base:
+        running = Stack(base.base_url, base.env, run_dir, [base.launcher])
+        failed = True
+        try:
+            yield running
+            failed = False
+        finally:
+            if failed:
+                print(running.logs(), file=sys.stderr)
+            for each in reversed(running.launchers[1:]):  # the stack's own go with it
+                each.down()
+            for prefix in running.prefixes:
+                forget_keys(REDIS_URL, prefix)

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from e2e_stack import Stack, launch_stack
 from e2e_support import unique_email
-from rabbitmq_support import own_vhost
+
+from frequenta_ops.stack import own_vhost
 
 RABBITMQ_URL = os.environ.get("FREQUENTA_E2E_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 

@@ -20,7 +20,6 @@ from integration_support import (
     own_database,
     unique_database_url,
 )
-from rabbitmq_support import own_vhost, rabbitmqctl
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta.attendance.v1 import attendance_pb2_grpc
@@ -30,6 +29,7 @@ from frequenta_db.attendance import init_attendance_database
 from frequenta_kit.broker import Topology, connect
 from frequenta_kit.database import drop_database
 from frequenta_kit.grpc_server import GrpcServer
+from frequenta_ops.stack import own_vhost, rabbitmqctl
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ travels in metadata, calls are counted, a server that is down fails a read quick
 UNAVAILABLE (not at the deadline), and the same channel works again once it is back."""
 
 import json
-import socket
 
 import grpc
 import pytest
@@ -14,6 +13,7 @@ from frequenta.attendance.v1 import attendance_pb2
 from frequenta.churn.v1 import churn_pb2
 from frequenta_kit import grpc_channels, request_ids
 from frequenta_kit.grpc_server import GrpcServer
+from frequenta_ops.stack import free_port
 
 ECHO = "/frequenta.test.Echo/RequestId"
 DEADLINE = 20.0
@@ -30,12 +30,6 @@ def _echo_handler() -> grpc.GenericRpcHandler:
 def _register(server: grpc.aio.Server) -> list[str]:
     server.add_generic_rpc_handlers((_echo_handler(),))
     return []
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _sample(name: str, **labels: str) -> float:
@@ -93,7 +87,7 @@ async def test_request_id_travels_and_calls_are_counted(poll):
 
 
 async def test_a_server_down_fails_fast_with_unavailable_and_the_channel_recovers(poll):
-    port = _free_port()
+    port = free_port()
     server = GrpcServer(_register, port=port)
     await server.start()
     reads = grpc_channels.retrying_reads(grpc_channels.HEALTH_READS)

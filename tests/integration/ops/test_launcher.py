@@ -1,27 +1,21 @@
 """The launcher behind `make up` and the e2e tests, on real child processes."""
 
 import os
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 
 from frequenta_ops.launcher import Launcher, LaunchError
+from frequenta_ops.stack import free_port
 
 SLEEPER = f'{sys.executable} -c "import time; time.sleep(600)"'
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _launcher(tmp_path: Path, procfile: str) -> Launcher:
     path = tmp_path / "Procfile"
     path.write_text(procfile)
-    env = dict(os.environ, FREQUENTA_GATEWAY_PORT=str(_free_port()))
+    env = dict(os.environ, FREQUENTA_GATEWAY_PORT=str(free_port()))
     return Launcher(path, tmp_path / "run", env=env)
 
 
