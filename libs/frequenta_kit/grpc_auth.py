@@ -8,8 +8,9 @@ the standard health service is open (probes carry no secrets); reflection needs 
 
 Without a token configured the check is off, which only a local environment (local, dev, test)
 accepts, with a warning at start-up; anywhere else the server refuses to start
-(:func:`server_token`). Clients open their channels with :func:`internal_channel` (or
-:func:`internal_sync_channel`), which adds the metadata to every call.
+(:func:`server_token`). Clients open their channels with
+:func:`frequenta_kit.grpc_channels.channel` (``token=``; or :func:`internal_sync_channel`), which
+adds the metadata to every call.
 """
 
 import hmac
@@ -48,6 +49,10 @@ class InternalTokenRequired(RuntimeError):
 def _plain(token: Token) -> str | None:
     value = token.get_secret_value() if isinstance(token, SecretStr) else token
     return value or None
+
+
+def has_token(token: Token) -> bool:
+    return _plain(token) is not None
 
 
 def metadata_pair(token: Token) -> tuple[str, str]:
@@ -154,58 +159,6 @@ def server_interceptors(token: str | None) -> list[grpc.aio.ServerInterceptor]:
 # --- client side ---------------------------------------------------------------------------------
 
 
-class _AddsToken:
-    def __init__(self, token: Token) -> None:
-        self._pair = metadata_pair(token)
-
-    def _with_token(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
-        metadata = grpc.aio.Metadata(*(details.metadata or ()))
-        metadata.add(*self._pair)
-        return details._replace(metadata=metadata)  # type: ignore[attr-defined]
-
-
-# grpc.aio files an interceptor under the first call kind it implements, so each kind has its
-# own class.
-class _UnaryUnary(_AddsToken, grpc.aio.UnaryUnaryClientInterceptor):
-    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        return await continuation(self._with_token(client_call_details), request)
-
-
-class _UnaryStream(_AddsToken, grpc.aio.UnaryStreamClientInterceptor):
-    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        return await continuation(self._with_token(client_call_details), request)
-
-
-class _StreamUnary(_AddsToken, grpc.aio.StreamUnaryClientInterceptor):
-    async def intercept_stream_unary(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
-        return await continuation(self._with_token(client_call_details), request_iterator)
-
-
-class _StreamStream(_AddsToken, grpc.aio.StreamStreamClientInterceptor):
-    async def intercept_stream_stream(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
-        return await continuation(self._with_token(client_call_details), request_iterator)
-
-
-def token_interceptors(token: Token) -> list[grpc.aio.ClientInterceptor]:
-    """Client interceptors adding the token to the metadata of every kind of call."""
-    return [kind(token) for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)]
-
-
-def internal_channel(
-    address: str,
-    token: Token,
-    *,
-    options: Sequence[tuple[str, Any]] | None = None,
-    interceptors: Sequence[grpc.aio.ClientInterceptor] = (),
-) -> grpc.aio.Channel:
-    """An insecure aio channel to an internal service that sends ``token`` with every call
-    (nothing when the token is unset: a local stack with the check off)."""
-    chain = list(interceptors)
-    if _plain(token) is not None:
-        chain = token_interceptors(token) + chain
-    return grpc.aio.insecure_channel(address, options=options, interceptors=chain or None)
-
-
 class _SyncTokenInterceptor(
     grpc.UnaryUnaryClientInterceptor,
     grpc.UnaryStreamClientInterceptor,
@@ -251,7 +204,8 @@ class _SyncDetails(grpc.ClientCallDetails):
 def internal_sync_channel(
     address: str, token: Token, *, options: Sequence[tuple[str, Any]] | None = None
 ) -> grpc.Channel:
-    """The blocking counterpart of :func:`internal_channel` (benchmarks, scripts)."""
+    """A blocking channel sending ``token`` with every call (benchmarks, scripts); async
+    callers use :func:`frequenta_kit.grpc_channels.channel`."""
     channel = grpc.insecure_channel(address, options=options)
     if _plain(token) is None:
         return channel

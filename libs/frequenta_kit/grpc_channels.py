@@ -28,7 +28,6 @@ from typing import Any
 
 import grpc
 from prometheus_client import Counter, Histogram
-from pydantic import SecretStr
 
 from frequenta_kit import grpc_auth, request_ids
 
@@ -154,9 +153,8 @@ def channel(
     """An insecure grpc.aio channel to ``address`` with the project's options, sending the
     request id, the internal ``token`` when there is one (frequenta_kit.grpc_auth) and counting
     its calls; ``interceptors`` run after those."""
-    chain = client_interceptors()
-    if token is not None and (token.get_secret_value() if isinstance(token, SecretStr) else token):
-        chain += grpc_auth.token_interceptors(token)
+    sent = [grpc_auth.metadata_pair(token)] if grpc_auth.has_token(token) else []
+    chain: list[grpc.aio.ClientInterceptor] = client_interceptors(sent)
     return grpc.aio.insecure_channel(
         address,
         options=channel_options(service_config=service_config, max_message_bytes=max_message_bytes),
@@ -185,13 +183,19 @@ def split_method(full: str | bytes) -> tuple[str, str]:
     return service, method
 
 
-def with_request_id(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
-    """``details`` plus the ``x-request-id`` metadata of the current request, if there is one."""
+def outgoing(
+    details: grpc.aio.ClientCallDetails, sent: Sequence[tuple[str, str]] = ()
+) -> grpc.aio.ClientCallDetails:
+    """``details`` plus the ``sent`` metadata (the internal token) and the ``x-request-id`` of
+    the current request, if there is one."""
     request_id = request_ids.current()
-    if not request_id:
+    if not request_id and not sent:
         return details
     metadata = grpc.aio.Metadata(*tuple(details.metadata or ()))
-    metadata[request_ids.METADATA_KEY] = request_id
+    for key, value in sent:
+        metadata.add(key, value)
+    if request_id:
+        metadata[request_ids.METADATA_KEY] = request_id
     return grpc.aio.ClientCallDetails(
         details.method, details.timeout, metadata, details.credentials, details.wait_for_ready
     )
@@ -220,26 +224,41 @@ def _observe(call: Any, service: str, method: str) -> None:
 _pending: set[asyncio.Future[None]] = set()
 
 
-class _UnaryUnary(grpc.aio.UnaryUnaryClientInterceptor):
+class _Outgoing:
+    """What every kind of call gets: its metadata, and a metric once it is done."""
+
+    def __init__(self, sent: Sequence[tuple[str, str]]) -> None:
+        self._sent = tuple(sent)
+
+    async def _call(self, continuation: Any, details: Any, request: Any) -> Any:
+        call = await continuation(outgoing(details, self._sent), request)
+        _observe(call, *split_method(details.method))
+        return call
+
+
+# grpc.aio files an interceptor under the first call kind it implements: one class per kind.
+class _UnaryUnary(_Outgoing, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        call = await continuation(with_request_id(client_call_details), request)
-        _observe(call, *split_method(client_call_details.method))
-        return call
+        return await self._call(continuation, client_call_details, request)
 
 
-class _UnaryStream(grpc.aio.UnaryStreamClientInterceptor):
+class _UnaryStream(_Outgoing, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        call = await continuation(with_request_id(client_call_details), request)
-        _observe(call, *split_method(client_call_details.method))
-        return call
+        return await self._call(continuation, client_call_details, request)
 
 
-class _StreamUnary(grpc.aio.StreamUnaryClientInterceptor):
+class _StreamUnary(_Outgoing, grpc.aio.StreamUnaryClientInterceptor):
     async def intercept_stream_unary(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
-        call = await continuation(with_request_id(client_call_details), request_iterator)
-        _observe(call, *split_method(client_call_details.method))
-        return call
+        return await self._call(continuation, client_call_details, request_iterator)
 
 
-def client_interceptors() -> list[grpc.aio.ClientInterceptor]:
-    return [_UnaryUnary(), _UnaryStream(), _StreamUnary()]
+class _StreamStream(_Outgoing, grpc.aio.StreamStreamClientInterceptor):
+    async def intercept_stream_stream(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
+        return await self._call(continuation, client_call_details, request_iterator)
+
+
+def client_interceptors(
+    sent: Sequence[tuple[str, str]] = (),
+) -> list[grpc.aio.ClientInterceptor]:
+    """Interceptors for every call kind: ``sent`` metadata, the request id, a metric."""
+    return [kind(sent) for kind in (_UnaryUnary, _UnaryStream, _StreamUnary, _StreamStream)]

@@ -11,7 +11,8 @@ from e2e_stack import Stack
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.attendance.v1 import attendance_pb2_grpc
-from frequenta_kit.grpc_auth import TOKEN_INVALID, TOKEN_MISSING, internal_channel
+from frequenta_kit import grpc_channels
+from frequenta_kit.grpc_auth import TOKEN_INVALID, TOKEN_MISSING
 from frequenta_kit.grpc_errors import describe_rpc_error
 from frequenta_sim.login import TokenAuth
 
@@ -39,7 +40,7 @@ async def test_a_direct_call_without_the_token_is_refused_and_with_it_works(
         stub = attendance_pb2_grpc.AttendanceServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as missing:
             await create_plan(stub, code)
-    async with internal_channel(address, "not-the-stack-token-at-all") as channel:
+    async with grpc_channels.channel(address, token="not-the-stack-token-at-all") as channel:
         stub = attendance_pb2_grpc.AttendanceServiceStub(channel)
         with pytest.raises(grpc.aio.AioRpcError) as wrong:
             await create_plan(stub, code)
@@ -48,7 +49,7 @@ async def test_a_direct_call_without_the_token_is_refused_and_with_it_works(
         assert (described.status, described.reason) == (grpc.StatusCode.UNAUTHENTICATED, reason)
     assert code not in await plan_codes(running_stack)  # nothing refused was done
 
-    async with internal_channel(address, running_stack.internal_token) as channel:
+    async with grpc_channels.channel(address, token=running_stack.internal_token) as channel:
         stub = attendance_pb2_grpc.AttendanceServiceStub(channel)
         created = await create_plan(stub, code)
     assert created.plan.code == code

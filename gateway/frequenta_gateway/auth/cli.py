@@ -15,7 +15,7 @@ from frequenta.attendance.v1 import attendance_pb2_grpc
 from frequenta_gateway.auth.mappers import PROTO_ROLE, user_out
 from frequenta_gateway.auth.principal import Role
 from frequenta_gateway.settings import GatewaySettings
-from frequenta_kit.grpc_auth import internal_channel
+from frequenta_kit import grpc_channels
 from frequenta_kit.grpc_errors import describe_rpc_error
 
 
@@ -46,7 +46,9 @@ def _password(args: argparse.Namespace) -> str:
 
 async def _run(args: argparse.Namespace, settings: GatewaySettings, password: str) -> str:
     timeout = settings.grpc_deadline_seconds
-    async with internal_channel(settings.attendance_address, settings.internal_token) as channel:
+    async with grpc_channels.channel(
+        settings.attendance_address, token=settings.internal_token
+    ) as channel:
         stub = attendance_pb2_grpc.UserServiceStub(channel)
         if args.action == "create":
             request = pb.CreateUserRequest(

@@ -13,10 +13,10 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta.attendance.v1 import attendance_pb2_grpc
+from frequenta_kit import grpc_channels
 from frequenta_kit.grpc_auth import (
     TOKEN_INVALID,
     TOKEN_MISSING,
-    internal_channel,
     internal_sync_channel,
 )
 from frequenta_kit.grpc_errors import describe_rpc_error
@@ -80,7 +80,7 @@ async def test_a_call_without_the_token_is_unauthenticated_with_its_reason(serve
 
 async def test_a_call_with_another_token_is_unauthenticated(served) -> None:
     fake, address = served
-    async with internal_channel(address, secrets.token_hex(16)) as channel:
+    async with grpc_channels.channel(address, token=secrets.token_hex(16)) as channel:
         stub = attendance_pb2_grpc.AttendanceServiceStub(channel)
         status, reason = await refused(stub.ListPlans(pb.ListPlansRequest(), timeout=5))
     assert (status, reason) == (grpc.StatusCode.UNAUTHENTICATED, TOKEN_INVALID)
@@ -125,7 +125,7 @@ async def test_the_right_token_lets_every_kind_of_call_through(served) -> None:
         for member_id in (1, 2):
             yield pb.TurnstileEvent(member_id=member_id)
 
-    async with internal_channel(address, TOKEN) as channel:
+    async with grpc_channels.channel(address, token=TOKEN) as channel:
         stub = attendance_pb2_grpc.AttendanceServiceStub(channel)
         plans = await stub.ListPlans(pb.ListPlansRequest(), timeout=5)
         exported = [reply async for reply in stub.ExportMembers(pb.ExportMembersRequest())]
@@ -170,5 +170,5 @@ async def test_reflection_needs_the_token(served) -> None:
     async with grpc.aio.insecure_channel(address) as channel:
         status, reason = await refused(list_services(channel))
     assert (status, reason) == (grpc.StatusCode.UNAUTHENTICATED, TOKEN_MISSING)
-    async with internal_channel(address, TOKEN) as channel:
+    async with grpc_channels.channel(address, token=TOKEN) as channel:
         assert SERVICE in await list_services(channel)
