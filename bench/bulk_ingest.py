@@ -31,6 +31,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from cpu_time import backend_pids, cpu_by_name
 from honcho.environ import parse_procfile
 from sqlalchemy import make_url
 
@@ -103,30 +104,6 @@ def batch(members: list[int], rows: int, offset: int, order: str) -> list[dict[s
     return out
 
 
-def cpu_seconds(pids: dict[int, str]) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by each named group of processes."""
-    tick = os.sysconf("SC_CLK_TCK")
-    used: dict[str, float] = {}
-    for pid, name in pids.items():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
-    return used
-
-
-async def backend_pids(url: str) -> list[int]:
-    connection = await asyncpg.connect(dsn(url))
-    try:
-        rows = await connection.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-        )
-        return [row["pid"] for row in rows]
-    finally:
-        await connection.close()
-
-
 def watched(launcher: Launcher, database_url: str) -> dict[int, str]:
     """The run's processes by pid: ours by Procfile name, the database's backends, RabbitMQ."""
     pids: dict[int, str] = {}
@@ -134,7 +111,7 @@ def watched(launcher: Launcher, database_url: str) -> dict[int, str]:
         pid = launcher.pid(name)
         if pid is not None:
             pids[pid] = "ingest-worker (all)" if name.startswith("ingest-worker") else name
-    pids.update(dict.fromkeys(asyncio.run(backend_pids(database_url)), "postgres"))
+    pids.update(dict.fromkeys(asyncio.run(backend_pids(dsn(database_url))), "postgres"))
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -273,7 +250,7 @@ def one_scenario(
     base_url, database_url, launcher = stack.base_url, stack.attendance_database_url, stack.launcher
     auth = logged_in(stack)  # before the clock starts
     bodies = [json.dumps({"checkins": rows}).encode() for rows in batches]
-    cpu_before = cpu_seconds(watched(launcher, database_url))
+    cpu_before = cpu_by_name(watched(launcher, database_url))
     started_wall = datetime.now(UTC)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
@@ -287,7 +264,7 @@ def one_scenario(
             raise TimeoutError("events still unpublished")
         time.sleep(0.02)
     published = time.perf_counter() - started
-    cpu_after = cpu_seconds(watched(launcher, database_url))  # new backends counted from 0
+    cpu_after = cpu_by_name(watched(launcher, database_url))  # new backends counted from 0
     first = min(datetime.fromisoformat(str(job["iniciado_em"])) for job in jobs)
     return Result(
         scenario=scenario,

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import asyncpg
+
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -16,6 +18,27 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def cpu_by_name(pids: Mapping[int, str]) -> dict[str, float]:
+    """CPU seconds so far of each named group of processes (``pids``: pid -> group name)."""
+    used: dict[str, float] = {}
+    for pid, name in pids.items():
+        used[name] = used.get(name, 0.0) + cpu_seconds(pid)
+    return used
+
+
+async def backend_pids(dsn: str) -> list[int]:
+    """The PostgreSQL backends serving ``dsn``'s database, but this query's own."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        return [row["pid"] for row in rows]
+    finally:
+        await connection.close()
 
 
 def snapshot(groups: Mapping[str, list[int]]) -> dict[str, dict[int, float]]:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import aio_pika
 import asyncpg
+from cpu_time import backend_pids, cpu_by_name
 from sqlalchemy import make_url
 
 from frequenta_attendance import events
@@ -190,36 +191,10 @@ async def remove_topology(namespace: str) -> None:
             await channel.exchange_delete(exchange)
 
 
-def cpu_seconds(pids: dict[int, str]) -> dict[str, float]:
-    """CPU seconds (user + system) used so far by each named group of processes."""
-    tick = os.sysconf("SC_CLK_TCK")
-    used: dict[str, float] = {}
-    for pid, name in pids.items():
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
-    return used
-
-
-async def backend_pids(url: str) -> list[int]:
-    """The PostgreSQL backends serving the run's database (the relay's connections)."""
-    connection = await asyncpg.connect(dsn(url))
-    try:
-        rows = await connection.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid()"
-        )
-        return [row["pid"] for row in rows]
-    finally:
-        await connection.close()
-
-
 def watched(relay: int, database_url: str) -> dict[int, str]:
     """The relay, its database backends and RabbitMQ, by pid."""
     pids = {relay: "relay"}
-    pids.update(dict.fromkeys(asyncio.run(backend_pids(database_url)), "postgres"))
+    pids.update(dict.fromkeys(asyncio.run(backend_pids(dsn(database_url))), "postgres"))
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -306,11 +281,11 @@ def one_run(
         relay.wait_ready()
         lone = asyncio.run(lone_latencies(database_url, args.members, args.lone, offset))
         pids = watched(relay.process.pid, database_url)
-        cpu_before = cpu_seconds(pids)
+        cpu_before = cpu_by_name(pids)
         profiler = profile(args, relay.process.pid, batch_size, partitions, offset)
         committed = asyncio.run(write(database_url, backlog))
         drained = asyncio.run(wait_published(database_url, committed, args.timeout))
-        cpu_after = cpu_seconds(pids)
+        cpu_after = cpu_by_name(pids)
         if profiler is not None:
             profiler.send_signal(signal.SIGINT)  # py-spy writes its output and exits
             profiler.wait(timeout=60)
