@@ -14,6 +14,7 @@ writes each route's policy into the OpenAPI description; a test checks that ever
 exactly one policy.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Annotated, Any
 
@@ -61,11 +62,12 @@ class OwnMember:
 OWN_MEMBER = OwnMember(ALUNO)
 
 
-class Policy:
+class Policy(ABC):
     """Base of the policies; :func:`policies_of` finds those of a route."""
 
+    @abstractmethod
     def describe(self) -> str:
-        raise NotImplementedError
+        """Who may call the route, in words (the OpenAPI description's "Access" line)."""
 
 
 class PublicPolicy(Policy):
