@@ -197,51 +197,28 @@ def test_a_disabled_user_can_no_longer_log_in(api, running_stack: Stack):
     ]
 
 
-def test_the_admin_command_creates_a_user_who_can_log_in(running_stack: Stack):
-    login = login_name("cli")
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "frequenta_gateway",
-            "users",
-            "create",
-            "--login",
-            login,
-            "--papel",
-            "equipe",
-            "--password-stdin",
-        ],
+def create_staff_user(stack: Stack, login: str) -> subprocess.CompletedProcess[str]:
+    """``python -m frequenta_gateway users create`` for a staff user, password on stdin."""
+    command = [sys.executable, "-m", "frequenta_gateway", "users", "create"]
+    command += ["--login", login, "--papel", "equipe", "--password-stdin"]
+    return subprocess.run(
+        command,
         input=f"{PASSWORD}\n",
-        env=running_stack.launcher.env,
+        env=stack.launcher.env,
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_the_admin_command_creates_a_user_who_can_log_in(running_stack: Stack):
+    login = login_name("cli")
+    created = create_staff_user(running_stack, login)
     assert created.returncode == 0, created.stderr
     assert f'"login":"{login}"' in created.stdout
     token_of(running_stack.base_url, login)
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "frequenta_gateway",
-            "users",
-            "create",
-            "--login",
-            login.upper(),
-            "--papel",
-            "equipe",
-            "--password-stdin",
-        ],
-        input=f"{PASSWORD}\n",
-        env=running_stack.launcher.env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = create_staff_user(running_stack, login.upper())
     assert again.returncode == 1
     assert "LOGIN_ALREADY_EXISTS" in again.stderr
 

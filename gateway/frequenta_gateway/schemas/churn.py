@@ -45,6 +45,21 @@ RECOMMENDATIONS_EXAMPLE = [
     "mês, as vantagens de um plano mais longo).",
 ]
 
+# One member's risk as answered: the example of the member's route and of each list item.
+RISK_EXAMPLE = {
+    "probabilidade_churn": 0.31,
+    "risco_nivel": "alto",
+    "fatores_risco": [FACTOR_EXAMPLE, PLAN_FACTOR_EXAMPLE],
+    "recomendacoes": RECOMMENDATIONS_EXAMPLE,
+    "versao_modelo": "2025-03-01T06-00-00Z-hgb",
+    "horizonte_dias": 30,
+    "calculado_em": "2025-03-12T15:00:00Z",
+    "historico_limitado": False,
+    "plano": "mensal",
+    "dias_matricula": 214,
+    "ultimo_checkin": "2025-02-28T10:15:00Z",
+}
+
 
 class RiskFactor(ResponseModel):
     """One reason behind a prediction: a group of features that belong together, and how much
@@ -122,26 +137,7 @@ class ChurnRisk(ResponseModel):
         examples=["2025-02-28T10:15:00Z"],
     )
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "aluno_id": 42,
-                    "probabilidade_churn": 0.31,
-                    "risco_nivel": "alto",
-                    "fatores_risco": [FACTOR_EXAMPLE, PLAN_FACTOR_EXAMPLE],
-                    "recomendacoes": RECOMMENDATIONS_EXAMPLE,
-                    "versao_modelo": "2025-03-01T06-00-00Z-hgb",
-                    "horizonte_dias": 30,
-                    "calculado_em": "2025-03-12T15:00:00Z",
-                    "historico_limitado": False,
-                    "plano": "mensal",
-                    "dias_matricula": 214,
-                    "ultimo_checkin": "2025-02-28T10:15:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"aluno_id": 42, **RISK_EXAMPLE}]})
 
 
 class AtRiskMember(ChurnRisk):
@@ -174,23 +170,7 @@ class AtRiskPage(ResponseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "itens": [
-                        {
-                            "aluno_id": 42,
-                            "nome": "Maria Souza",
-                            "probabilidade_churn": 0.31,
-                            "risco_nivel": "alto",
-                            "fatores_risco": [FACTOR_EXAMPLE, PLAN_FACTOR_EXAMPLE],
-                            "recomendacoes": RECOMMENDATIONS_EXAMPLE,
-                            "versao_modelo": "2025-03-01T06-00-00Z-hgb",
-                            "horizonte_dias": 30,
-                            "calculado_em": "2025-03-12T15:00:00Z",
-                            "historico_limitado": False,
-                            "plano": "mensal",
-                            "dias_matricula": 214,
-                            "ultimo_checkin": "2025-02-28T10:15:00Z",
-                        }
-                    ],
+                    "itens": [{"aluno_id": 42, "nome": "Maria Souza", **RISK_EXAMPLE}],
                     "total": 87,
                     "pagina": 1,
                     "tamanho": 50,
