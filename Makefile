@@ -7,7 +7,8 @@ PROTOS := $(shell find proto -name '*.proto')
 GEN    := gen
 GEN_STAMP := $(GEN)/.stamp
 
-.PHONY: help venv proto up down status init seed token test test-unit lint lock clean bench wrk
+.PHONY: help venv proto up down status init seed token test test-unit lint lock clean bench wrk \
+	web chromium screenshots
 
 help:
 	@echo "make up      install, generate stubs, initialise the database, start every process"
@@ -19,6 +20,7 @@ help:
 	@echo "make proto   regenerate the gRPC stubs into $(GEN)/"
 	@echo "make lock    re-pin requirements.lock from pyproject.toml"
 	@echo "make notebook  run the churn notebook on the demo gym into $(NOTEBOOK_OUT)/"
+	@echo "make screenshots  the retention workspace's pages into docs/images/ (docs/painel.md)"
 
 venv: $(STAMP)
 
@@ -48,13 +50,14 @@ init: proto
 SEED_ARGS   ?= --members 3000 --months 15 --seed 42
 GATEWAY_URL ?= http://127.0.0.1:$${FREQUENTA_GATEWAY_PORT:-8000}
 
-up: init
+up: init web
 	$(PY) -m frequenta_ops.launcher up
 	$(PY) -m frequenta_sim seed --if-empty --api $(GATEWAY_URL) $(SEED_ARGS)
 	$(PY) -m frequenta_churn train --if-none
 	@echo "REST calls need a token (README, 'Authentication and roles'): the first admin's is"
 	@echo "  TOKEN=\$$(make -s token); curl -H \"Authorization: Bearer \$$TOKEN\" $(GATEWAY_URL)/alunos"
 	@echo "  or: curl -X POST $(GATEWAY_URL)/auth/token -d username=<login> -d password=<password>"
+	@echo "The retention workspace (docs/painel.md): $(GATEWAY_URL)/painel"
 
 token: venv
 	@$(PY) -m frequenta_sim token --api $(GATEWAY_URL)
@@ -68,7 +71,7 @@ down:
 status: venv
 	$(PY) -m frequenta_ops.launcher status
 
-test: proto lint
+test: proto lint web chromium
 	$(PY) -m frequenta_ops.preflight
 	$(PY) -m pytest
 
@@ -90,12 +93,37 @@ bench: proto wrk
 	$(PY) bench/churn_serving.py --score-members 100000 --calls 1000
 	$(PY) bench/http_load.py $(HTTP_LOAD_ARGS)
 
+# $(call apt_install,PACKAGE,COMMAND): the distribution's PACKAGE when COMMAND is missing.
+define apt_install
+	@command -v $(2) >/dev/null 2>&1 || { \
+		echo "installing $(1) (apt-get install -y $(1))"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get install -y $(1) || { $$SUDO apt-get update && $$SUDO apt-get install -y $(1); }; }
+endef
+
 # wrk, the HTTP load tool of bench/http_load.py, from the distribution's packages when missing.
 wrk:
-	@command -v wrk >/dev/null 2>&1 || { \
-		echo "installing wrk (apt-get install -y wrk)"; \
-		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get install -y wrk || { $$SUDO apt-get update && $$SUDO apt-get install -y wrk; }; }
+	$(call apt_install,wrk,wrk)
+
+# The retention workspace's one front-end dependency, Chart.js, pinned in package-lock.json:
+# installed by npm (from the distribution when missing) and copied where the gateway serves it.
+WEB        := gateway/frequenta_gateway/painel
+WEB_VENDOR := $(WEB)/static/vendor/chart.umd.js
+web: $(WEB_VENDOR)
+
+$(WEB_VENDOR): $(WEB)/package.json $(WEB)/package-lock.json
+	$(call apt_install,npm,npm)
+	npm ci --prefix $(WEB) --ignore-scripts --no-audit --no-fund
+	mkdir -p $(dir $@) && cp $(WEB)/node_modules/chart.js/dist/chart.umd.js $@
+
+# Headless Chromium of the browser tests (tests/e2e/test_e2e_painel.py), from the distribution:
+# Playwright drives /usr/bin/chromium and never downloads a browser.
+chromium:
+	$(call apt_install,chromium,chromium)
+
+# The pages of docs/painel.md, shot by the browser test on a simulated gym (committed docs).
+screenshots: proto web chromium
+	FREQUENTA_SCREENSHOTS_DIR=$(CURDIR)/docs/images $(PY) -m pytest tests/e2e/test_e2e_painel.py -q
 
 test-unit: proto
 	$(PY) -m pytest tests/unit

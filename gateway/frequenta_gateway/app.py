@@ -12,6 +12,7 @@ from frequenta_gateway.cache import ResponseCache
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
 from frequenta_gateway.observability import install_observability
+from frequenta_gateway.painel import routes as painel
 from frequenta_gateway.rate_limits import RateLimiter
 from frequenta_gateway.routes import (
     attendance,
@@ -70,6 +71,11 @@ TAGS = [
     {"name": "saude", "description": "Liveness and readiness probes."},
     {"name": "autenticacao", "description": "Access tokens (JWT) from a login and password."},
     {"name": "usuarios", "description": "Users of the API and their roles (admins only)."},
+    {
+        "name": "painel",
+        "description": "The retention workspace's web pages under `/painel` (docs/painel.md): "
+        "its login; the pages read everything else from the routes above.",
+    },
 ]
 
 
@@ -111,8 +117,10 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         plans,
         health,
         auth,
+        painel,
     ):
         document_policies(module.router)
         app.include_router(module.router)
+    app.mount(painel.STATIC_PATH, painel.static_files(), name="painel-static")
     install_observability(app)  # X-Request-ID on every request and response; GET /metrics
     return app

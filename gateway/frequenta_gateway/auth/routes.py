@@ -113,6 +113,16 @@ async def issue_token(
     JSON `{"login", "senha"}`. 401 `INVALID_CREDENTIALS` for a wrong login or password or a
     disabled user, without saying which. 429 `RATE_LIMITED` after too many attempts from one
     address or for one login (README, "Limits")."""
+    token = await authenticate(request, users, settings, deadline)
+    response.headers["Cache-Control"] = "no-store"
+    return token
+
+
+async def authenticate(
+    request: Request, users: UsersDep, settings: SettingsDep, deadline: DeadlineDep
+) -> Token:
+    """The token of the credentials in ``request``'s body (POST /auth/token, and the retention
+    workspace's POST /painel/sessao): limited per address and login, checked by attendance."""
     credentials = await _credentials(request)
     await limit_login(request, credentials.login)  # before the password costs anything
     try:
@@ -126,7 +136,6 @@ async def issue_token(
         raise
     principal = principal_of(reply.user)
     issued = tokens.issue(settings, principal)
-    response.headers["Cache-Control"] = "no-store"
     return Token(
         access_token=issued.access_token,
         token_type="bearer",

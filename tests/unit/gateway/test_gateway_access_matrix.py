@@ -57,9 +57,22 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/usuarios"): {ADMIN},
     ("GET", "/usuarios"): {ADMIN},
     ("POST", "/usuarios/{id:int}/desativacao"): {ADMIN},
+    # The retention workspace: its login (catraca gets in here, then a 403 of the login itself)
+    # and its pages, data-free shells whose scripts call the routes above with the user's token.
+    ("POST", "/painel/sessao"): PUBLIC,
+    ("GET", "/painel"): PUBLIC,
+    ("GET", "/painel/login"): PUBLIC,
+    ("GET", "/painel/risco"): PUBLIC,
+    ("GET", "/painel/aluno/{id:int}"): PUBLIC,
+    ("GET", "/painel/alertas"): PUBLIC,
+    ("GET", "/painel/relatorios"): PUBLIC,
+    ("GET", "/painel/resultados"): PUBLIC,
+    ("GET", "/painel/modelo"): PUBLIC,
 }
 # Routes FastAPI itself serves (the OpenAPI document, Swagger UI, ReDoc): public.
 FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# Static files (the retention workspace's scripts and styles): public, no data.
+STATIC_MOUNTS = {"/painel/static"}
 
 OWN_ID, OTHER_ID = 7, 8
 CALLERS = ["anonymous", ADMIN, EQUIPE, ALUNO, CATRACA]
@@ -71,7 +84,7 @@ def declared_routes() -> dict[tuple[str, str], APIRoute]:
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if not isinstance(route, APIRoute):
-            assert context.path in FRAMEWORK_ROUTES, f"{context.path}: a route with no policy"
+            assert context.path in FRAMEWORK_ROUTES | STATIC_MOUNTS, f"{context.path}: no policy"
             continue
         for method in route.methods:
             routes[(method, route.path)] = route
