@@ -49,8 +49,9 @@ NO_PANEL_FOR_DEVICES = (
 
 
 def static_files() -> StaticFiles:
-    """The pages' scripts and styles, and Chart.js (copied into static/vendor by `make web`)."""
-    return StaticFiles(directory=HERE / "static")
+    """The pages' scripts and styles, and Chart.js (copied into static/vendor by `make web`).
+    Not checked at start-up: an install without them still serves the API."""
+    return StaticFiles(directory=HERE / "static", check_dir=False)
 
 
 def render(request: Request, page: str, title: str, roles: str, **context: object) -> Response:
