@@ -44,7 +44,7 @@ Painel.page(async () => {
     const weeks = data.semanas || [];
     chart("grafico-tendencia", {
       type: "line",
-      data: { labels: weeks.map((w) => fmt.date(w.semana_inicio)),
+      data: { labels: weeks.map((w) => `${fmt.date(w.data_inicio)} a ${fmt.date(w.data_fim)}`),
         datasets: [
           { label: "visitas", data: weeks.map((w) => w.visitas), borderColor: "#2b7a78", yAxisID: "y" },
           { label: "alunos únicos", data: weeks.map((w) => w.alunos_unicos), borderColor: "#3aafa9", yAxisID: "y" },
@@ -53,11 +53,11 @@ Painel.page(async () => {
         ] },
       options: { scales: { y: { beginAtZero: true, position: "left" }, y2: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } } } },
     });
-    const same = data.mesmo_dia_semana || [];
+    const same = [...(data.mesmo_dia_semana || [])].reverse(); // oldest first, the day last
     chart("grafico-dia-semana", {
       type: "bar",
-      data: { labels: same.map((d) => fmt.date(d.data)),
-        datasets: [{ label: "visitas", data: same.map((d) => d.visitas), backgroundColor: same.map((d) => (d.data === day ? "#c0392b" : "#9fb8b7")) }] },
+      data: { labels: same.map((d) => fmt.date(d.data_inicio)),
+        datasets: [{ label: "visitas", data: same.map((d) => d.visitas), backgroundColor: same.map((d) => (d.data_inicio === day ? "#c0392b" : "#9fb8b7")) }] },
       options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     });
   }

@@ -16,26 +16,25 @@ Painel.page(async () => {
   if (cohorts.error) state("coortes-estado", cohorts.error);
   else showCohorts(cohorts.value);
 
-  function group(data, name) {
-    if (data[name]) return data[name];
-    const groups = data.grupos || [];
-    return Array.isArray(groups) ? groups.find((g) => g.grupo === name) : groups[name];
-  }
-
   function showEffect(data) {
-    const rows = [["contato", "contatados pela equipe"], ["controle", "grupo de controle (sem contato)"]].map(([name, label]) => {
-      const g = group(data, name) || {};
-      return el("tr", {}, el("td", {}, label), el("td", { class: "numero" }, g.membros ?? "—"),
-        el("td", { class: "numero" }, g.cancelamentos ?? "—"), el("td", { class: "numero" }, fmt.pct(g.taxa_cancelamento, 1)));
+    const rows = [["contato", "grupo de contato (a equipe liga)"], ["controle", "grupo de controle (sem contato)"]].map(([name, label]) => {
+      const g = data[name];
+      return el("tr", {}, el("td", {}, label), el("td", { class: "numero" }, g.membros),
+        el("td", { class: "numero" }, g.cancelamentos), el("td", { class: "numero" }, fmt.pct(g.taxa_cancelamento, 1)),
+        el("td", { class: "numero" }, `${fmt.pct(g.ic95_inferior, 1)} a ${fmt.pct(g.ic95_superior, 1)}`),
+        el("td", { class: "numero" }, g.em_acompanhamento));
     });
+    const d = data.diferenca;
     fill("efeito",
-      el("p", { class: "destaque" }, data.conclusao || ""),
+      el("p", { class: "destaque" }, data.conclusao),
       el("table", { class: "tabela" },
-        el("thead", {}, el("tr", {}, el("th", {}, "Grupo"), el("th", {}, "Alunos"), el("th", {}, "Cancelaram"), el("th", {}, "Taxa de cancelamento"))),
+        el("thead", {}, el("tr", {}, ["Grupo", "Alunos", "Cancelaram", "Taxa de cancelamento", "IC 95%", "Ainda em acompanhamento"].map((h) => el("th", {}, h)))),
         el("tbody", {}, rows)),
-      el("p", {}, `Diferença (contato − controle): ${fmt.pct(data.diferenca, 1)}, intervalo de confiança de 95% de ` +
-        `${fmt.pct(data.ic95_inferior, 1)} a ${fmt.pct(data.ic95_superior, 1)}.`),
-      data.contatados !== undefined ? el("p", { class: "nota" }, `${data.contatados} alunos do grupo de contato receberam ao menos um contato.`) : null);
+      el("p", {}, `Diferença (contato − controle): ${fmt.pct(d.diferenca, 1)}, intervalo de confiança de 95% de ` +
+        `${fmt.pct(d.ic95_inferior, 1)} a ${fmt.pct(d.ic95_superior, 1)}.`),
+      el("p", { class: "nota" }, `Contam os alunos sorteados há mais de ${data.dias_acompanhamento} dias; ` +
+        `${fmt.pct(data.proporcao_controle)} dos alunos em risco alto vão para o grupo de controle. ` +
+        `${data.contatados} alunos do grupo de contato receberam ao menos um contato.`));
   }
 
   function showAttrition(data) {
