@@ -149,7 +149,9 @@ def test_an_alert_clears_after_a_check_in(tab, workspace):
     checkin = workspace.api.post("/aluno/checkin", json={"aluno_id": member_id})
     assert checkin.status_code == 201, checkin.text
     tab.open(f"/painel/aluno/{member_id}")
-    expect(page.locator("#alertas")).to_have_text("Nenhum alerta aberto.")
+    expect(page.locator("#alertas[data-carregado]")).to_be_visible()
+    expect(page.locator("#alertas li[data-tipo=sem_visita_inicial]")).to_have_count(0)
+    assert "indisponível" not in page.locator("#alertas").inner_text().lower()
 
 
 def test_a_member_sees_only_their_own_page(tab, workspace):

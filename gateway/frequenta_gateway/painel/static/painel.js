@@ -91,6 +91,7 @@ const Painel = (() => {
   function fill(target, ...children) {
     const node = typeof target === "string" ? document.getElementById(target) : target;
     node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
+    node.dataset.carregado = "sim"; // filled from the API at least once (tests wait on it)
     return node;
   }
 
