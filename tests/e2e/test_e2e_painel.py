@@ -169,6 +169,20 @@ def test_a_member_sees_only_their_own_page(tab, workspace):
         page.wait_for_url(f"**/painel/aluno/{own}")
 
 
+def test_only_admins_get_the_model_actions(tab, workspace):
+    page = staff_tab(tab, workspace).page
+    tab.open("/painel/modelo")
+    serving = workspace.api.get("/modelo").json()["versao"]
+    expect(page.locator(f"#versoes tr[data-versao='{serving}']")).to_contain_text("em produção")
+    expect(page.locator("#rollback")).to_be_hidden()
+    expect(page.locator("#versoes button")).to_have_count(0)
+    page.click("#sair")
+    tab.log_in(*workspace.admin)
+    page.wait_for_url("**/painel/risco")
+    tab.open("/painel/modelo")
+    expect(page.locator("#rollback")).to_be_visible()
+
+
 def test_a_turnstile_account_cannot_log_in(tab, workspace):
     page = tab.log_in(workspace.logins["catraca"], PASSWORD)
     expect(page.locator("#mensagem")).to_contain_text("catraca")
