@@ -15,6 +15,7 @@ from frequenta_gateway.observability import install_observability
 from frequenta_gateway.painel import routes as painel
 from frequenta_gateway.rate_limits import RateLimiter
 from frequenta_gateway.routes import (
+    alerts,
     attendance,
     batches,
     churn,
@@ -23,6 +24,7 @@ from frequenta_gateway.routes import (
     model,
     plans,
     reports,
+    retention_reports,
     visits,
 )
 from frequenta_gateway.settings import GatewaySettings
@@ -65,7 +67,12 @@ TAGS = [
     {
         "name": "relatorios",
         "description": "Daily attendance reports: built by a queue job (nightly, or on demand), "
-        "read as JSON or CSV.",
+        "read as JSON or CSV; weekly trend, cohort retention and monthly attrition.",
+    },
+    {
+        "name": "alertas",
+        "description": "Alerts on members' attendance (new members who do not come, staged "
+        "inactivity), computed when read and closed by the next check-in; their thresholds.",
     },
     {"name": "planos", "description": "Membership plans."},
     {"name": "saude", "description": "Liveness and readiness probes."},
@@ -114,6 +121,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         churn,
         model,
         reports,
+        retention_reports,
+        alerts,
         plans,
         health,
         auth,

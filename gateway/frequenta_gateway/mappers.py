@@ -93,6 +93,7 @@ def member_out(member: pb.Member) -> members.Member:
         ativo=member.active,
         data_cancelamento=instant(member, "cancelled_at"),
         motivo_cancelamento=REASON_FROM_PROTO.get(member.cancellation_reason),
+        codigo_motivo=REASON_FROM_PROTO.get(member.cancellation_reason),
         observacao_cancelamento=_text(member.cancellation_note),
         dados_removidos_em=instant(member, "personal_data_erased_at"),
     )
@@ -116,12 +117,14 @@ def erase_request(
     return pb.EraseMemberPersonalDataRequest(member_id=member_id, reason=reason or "")
 
 
-def cancel_request(member_id: int, body: members.Cancellation) -> pb.CancelMembershipRequest:
+def cancel_request(member_id: int, body: members.Cancellation | None) -> pb.CancelMembershipRequest:
+    body = body or members.Cancellation()
+    reason, note = body.reason_and_note()
     return pb.CancelMembershipRequest(
         member_id=member_id,
         cancelled_at=timestamp(body.data_cancelamento),
-        reason=REASON_TO_PROTO[body.motivo],
-        note=body.observacao or "",
+        reason=REASON_TO_PROTO[reason],
+        note=note or "",
     )
 
 

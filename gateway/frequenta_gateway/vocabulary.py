@@ -43,6 +43,14 @@ REST_FIELD_BY_PROTO_FIELD: dict[str, str] = {
     "min_band": "nivel_minimo",
     "plan_code": "plano",
     "max_tenure_days": "max_dias_matricula",
+    "kind": "tipo",
+    "days_without_first_visit": "dias_sem_visita_inicial",
+    "min_visits_per_month": "visitas_minimas_mes",
+    "early_period_days": "dias_periodo_inicial",
+    "inactivity_stages_days": "estagios_inatividade_dias",
+    "months": "meses",
+    "weeks": "semanas",
+    "until_date": "ate",
 }
 
 REASON_TO_PROTO: dict[members.CancellationReason, int] = {

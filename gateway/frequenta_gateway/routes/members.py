@@ -99,9 +99,14 @@ async def list_members(
     dependencies=[allow(*STAFF)],
 )
 async def cancel_membership(
-    id: MemberIdPath, body: Cancellation, attendance: AttendanceDep, deadline: DeadlineDep
+    id: MemberIdPath,
+    attendance: AttendanceDep,
+    deadline: DeadlineDep,
+    body: Cancellation | None = None,
 ) -> Member:
-    """Ends the membership with a reason code (200 with the member, `ativo: false`). 409
+    """Ends the membership with a reason code `codigo_motivo` (`nao_informado` when left out)
+    and an optional free-text `motivo` (200 with the member, `ativo: false`); the code goes into
+    the member, the "membership cancelled" event and `GET /relatorios/atrito`. 409
     `ALREADY_CANCELLED`; 422 `CANCELLATION_BEFORE_ENROLLMENT` or `TIMESTAMP_IN_FUTURE`."""
     reply = await attendance.CancelMembership(mappers.cancel_request(id, body), timeout=deadline)
     return mappers.member_out(reply.member)

@@ -3,7 +3,8 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import ConfigDict, EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from frequenta_gateway.schemas.common import (
     CalendarDate,
@@ -26,6 +27,7 @@ class CancellationReason(StrEnum):
     COMPETITOR = "concorrencia"
     MOTIVATION = "desmotivacao"
     OTHER = "outro"
+    NOT_GIVEN = "nao_informado"
 
 
 class StatusFilter(StrEnum):
@@ -48,6 +50,7 @@ MEMBER_EXAMPLE = {
     "ativo": True,
     "data_cancelamento": None,
     "motivo_cancelamento": None,
+    "codigo_motivo": None,
     "observacao_cancelamento": None,
     "dados_removidos_em": None,
 }
@@ -99,13 +102,26 @@ class MemberRegistration(RequestModel):
 
 
 class Cancellation(RequestModel):
-    """Ends a membership, with a reason code."""
+    """Ends a membership, with a reason code (`nao_informado` when none is given)."""
 
-    motivo: CancellationReason = Field(description="Reason code.", examples=["preco"])
+    codigo_motivo: CancellationReason | None = Field(
+        default=None,
+        description="Reason code; `nao_informado` when left out.",
+        examples=["preco"],
+    )
+    motivo: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="The reason in free text (stored as the note, like `observacao`). An older "
+        "client's `motivo` that is exactly a reason code (e.g. `preco`) and comes without "
+        "`codigo_motivo` is read as that code.",
+        examples=["Achou a mensalidade cara depois do reajuste."],
+    )
     observacao: str | None = Field(
         default=None,
         max_length=1000,
-        description="Optional note (up to 1000 characters).",
+        description="Optional note (up to 1000 characters); give the free text here or in "
+        "`motivo`, not in both.",
         examples=["Achou a mensalidade cara depois do reajuste."],
     )
     data_cancelamento: Instant | None = Field(
@@ -118,10 +134,34 @@ class Cancellation(RequestModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"motivo": "preco", "observacao": "Achou a mensalidade cara depois do reajuste."}
+                {
+                    "codigo_motivo": "preco",
+                    "motivo": "Achou a mensalidade cara depois do reajuste.",
+                }
             ]
         }
     )
+
+    def reason_and_note(self) -> tuple[CancellationReason, str | None]:
+        """The reason code and the free text, reading an older client's code-only `motivo`."""
+        text = self.motivo
+        if self.codigo_motivo is not None:
+            return self.codigo_motivo, text or self.observacao
+        if text in set(CancellationReason):
+            return CancellationReason(text), self.observacao
+        return CancellationReason.NOT_GIVEN, text or self.observacao
+
+    @field_validator("observacao")
+    @classmethod
+    def _text_once(cls, note: str | None, info: ValidationInfo) -> str | None:
+        text, code = info.data.get("motivo"), info.data.get("codigo_motivo")
+        code_only = code is None and text in set(CancellationReason)
+        if note and text and not code_only:
+            raise PydanticCustomError(
+                "text_twice",
+                "give the free-text reason once: in `motivo` or in `observacao`, not both",
+            )
+        return note
 
 
 class Member(ResponseModel):
@@ -144,7 +184,13 @@ class Member(ResponseModel):
         description="When the membership ended.", examples=[None]
     )
     motivo_cancelamento: CancellationReason | None = Field(
-        description="Why it ended.", examples=[None]
+        description="Why it ended (reason code).", examples=[None]
+    )
+    codigo_motivo: CancellationReason | None = Field(
+        default=None,
+        description="The same reason code as `motivo_cancelamento` (issue-6 name); null while "
+        "active.",
+        examples=[None],
     )
     observacao_cancelamento: str | None = Field(
         description="Note given at cancellation.", examples=[None]

@@ -29,6 +29,7 @@ from frequenta_attendance.handlers import (
 )
 from frequenta_attendance.reports import handlers as reports
 from frequenta_attendance.reports import mappers as report_mappers
+from frequenta_attendance.retention_grpc import RetentionRpcs
 from frequenta_attendance.uow import UnitOfWork
 from frequenta_kit.errors import DomainError
 
@@ -56,7 +57,7 @@ class Dependencies:
     limits: ImportLimits = field(default_factory=ImportLimits)
 
 
-class AttendanceServicer(attendance_pb2_grpc.AttendanceServiceServicer):
+class AttendanceServicer(RetentionRpcs, attendance_pb2_grpc.AttendanceServiceServicer):
     def __init__(self, deps: Dependencies) -> None:
         self._deps = deps
 

@@ -368,3 +368,36 @@ class User(Base):
     member_id: Mapped[int | None] = mapped_column("aluno_id", ForeignKey("alunos.id"), index=True)
     active: Mapped[bool] = mapped_column("ativo", server_default=true())
     created_at: Mapped[datetime] = mapped_column("criado_em", server_default=func.now())
+
+
+class AlertThresholdsRecord(Base):
+    """The alert thresholds in force (docs/alerts-and-outcomes.md): one row, id 1."""
+
+    __tablename__ = "limites_alertas"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="uma_linha"),
+        CheckConstraint(
+            "dias_sem_visita_inicial BETWEEN 1 AND 365", name="dias_sem_visita_inicial_intervalo"
+        ),
+        CheckConstraint(
+            "visitas_minimas_mes BETWEEN 1 AND 31", name="visitas_minimas_mes_intervalo"
+        ),
+        CheckConstraint(
+            "dias_periodo_inicial BETWEEN 30 AND 365", name="dias_periodo_inicial_intervalo"
+        ),
+        CheckConstraint(
+            "cardinality(estagios_inatividade_dias) BETWEEN 1 AND 10"
+            " AND 1 <= ALL(estagios_inatividade_dias) AND 365 >= ALL(estagios_inatividade_dias)",
+            name="estagios_intervalo",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    days_without_first_visit: Mapped[int] = mapped_column("dias_sem_visita_inicial", Integer)
+    min_visits_per_month: Mapped[int] = mapped_column("visitas_minimas_mes", Integer)
+    early_period_days: Mapped[int] = mapped_column("dias_periodo_inicial", Integer)
+    inactivity_stages_days: Mapped[list[int]] = mapped_column(
+        "estagios_inatividade_dias", ARRAY(Integer)
+    )
+    changed_by: Mapped[str | None] = mapped_column("alterado_por", String(100))
+    changed_at: Mapped[datetime | None] = mapped_column("alterado_em")

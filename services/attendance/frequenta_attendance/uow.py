@@ -24,8 +24,10 @@ from typing import Protocol, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from frequenta_attendance.alerts_repository import AlertRepository
 from frequenta_attendance.import_repository import ImportRepository
 from frequenta_attendance.outbox import OutboxRepository
+from frequenta_attendance.outcomes_repository import OutcomeRepository
 from frequenta_attendance.reports.repository import ReportRepository
 from frequenta_attendance.repository import MemberRepository, PlanRepository, VisitRepository
 from frequenta_attendance.user_repository import UserRepository
@@ -41,6 +43,8 @@ class UnitOfWork(Protocol):
     reports: ReportRepository
     imports: ImportRepository
     users: UserRepository
+    alerts: AlertRepository
+    outcomes: OutcomeRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -79,3 +83,5 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         self.reports = ReportRepository(session)
         self.imports = ImportRepository(session)
         self.users = UserRepository(session)
+        self.alerts = AlertRepository(session)
+        self.outcomes = OutcomeRepository(session)

@@ -27,6 +27,7 @@ TABLES = {
     "report_jobs",
     "relatorios_diarios",
     "usuarios",
+    "limites_alertas",
 }
 DEFAULT_PRICES = {
     "mensal": Decimal("119.90"),

@@ -40,7 +40,7 @@ def test_every_proto_reason_and_source_has_a_domain_value():
     )
     assert mappers.check_in_source(pb.CHECK_IN_SOURCE_TURNSTILE) == CheckInSource.TURNSTILE
     assert mappers.check_in_source(pb.CHECK_IN_SOURCE_UNSPECIFIED) is None
-    assert len({mappers.cancellation_reason(n) for n in pb.CancellationReason.values()}) == 9
+    assert len({mappers.cancellation_reason(n) for n in pb.CancellationReason.values()}) == 10
 
 
 @pytest.mark.parametrize(

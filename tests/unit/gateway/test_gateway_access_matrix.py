@@ -48,6 +48,13 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/relatorios/diarios"): STAFF,
     ("GET", "/relatorios/diarios/{data}"): STAFF,
     ("GET", "/relatorios/diarios"): STAFF,
+    ("GET", "/relatorios/coortes"): STAFF,
+    ("GET", "/relatorios/atrito"): STAFF,
+    ("GET", "/relatorios/tendencia"): STAFF,
+    ("GET", "/alertas"): STAFF,
+    ("GET", "/aluno/{id:int}/alertas"): STAFF | {OWN},
+    ("GET", "/alertas/limites"): STAFF,
+    ("PUT", "/alertas/limites"): STAFF,
     ("GET", "/planos"): STAFF | {ALUNO},
     ("POST", "/planos"): {ADMIN},
     ("GET", "/healthz"): PUBLIC,
@@ -182,7 +189,7 @@ async def test_a_member_asking_for_another_member_gets_the_answer_of_an_unknown_
     """The 404 a member gets for someone else's id is, byte for byte, the one anybody gets
     for an id that does not exist (attendance's MEMBER_NOT_FOUND through the error layer)."""
     missing = rpc_error(member_not_found(OTHER_ID))
-    for rpc in ("GetMember", "GetAttendance"):
+    for rpc in ("GetMember", "GetAttendance", "ListMemberAlerts"):
         attendance.answer(rpc, missing)
     churn.answer("GetChurnRisk", missing)
     unknown = await client.request(method, concrete(path, OTHER_ID))

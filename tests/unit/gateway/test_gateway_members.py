@@ -203,8 +203,8 @@ async def test_cancel_membership(client, attendance):
 @pytest.mark.parametrize(
     ("body", "campo"),
     [
-        ({}, "motivo"),
-        ({"motivo": "dinheiro"}, "motivo"),
+        ({"codigo_motivo": "dinheiro"}, "codigo_motivo"),
+        ({"codigo_motivo": "preco", "motivo": "caro", "observacao": "caro"}, "observacao"),
         ({"motivo": "preco", "observacao": "x" * 1001}, "observacao"),
         ({"motivo": "preco", "obs": "x"}, "obs"),
     ],
@@ -223,3 +223,44 @@ async def test_cancel_twice_is_409(client, attendance):
     response = await client.post("/aluno/7/cancelamento", json={"motivo": "outro"})
     assert response.status_code == 409
     assert erro(response)["codigo"] == "ALREADY_CANCELLED"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "note"),
+    [
+        (None, pb.CANCELLATION_REASON_NOT_GIVEN, ""),  # no body at all
+        ({}, pb.CANCELLATION_REASON_NOT_GIVEN, ""),
+        ({"motivo": "Mudou de cidade"}, pb.CANCELLATION_REASON_NOT_GIVEN, "Mudou de cidade"),
+        ({"motivo": "mudanca"}, pb.CANCELLATION_REASON_RELOCATION, ""),  # an older client's code
+        ({"motivo": "preco", "observacao": "caro"}, pb.CANCELLATION_REASON_PRICE, "caro"),
+        ({"codigo_motivo": "saude", "motivo": "Lesão"}, pb.CANCELLATION_REASON_HEALTH, "Lesão"),
+        ({"codigo_motivo": "outro", "motivo": "preco"}, pb.CANCELLATION_REASON_OTHER, "preco"),
+        (
+            {"codigo_motivo": "concorrencia", "observacao": "x"},
+            pb.CANCELLATION_REASON_COMPETITOR,
+            "x",
+        ),
+    ],
+)
+async def test_cancel_reads_the_reason_code_and_the_free_text(
+    client, attendance, body, reason, note
+):
+    cancelled = member(7, active=False, cancelled_at=ts("2025-03-31T21:00:00Z"))
+    cancelled.cancellation_reason = reason
+    attendance.answer("CancelMembership", pb.CancelMembershipResponse(member=cancelled))
+    response = await client.post("/aluno/7/cancelamento", json=body)
+    assert response.status_code == 200, response.text
+    (sent,) = attendance.requests("CancelMembership")
+    assert (sent.reason, sent.note) == (reason, note)
+    data = response.json()
+    assert data["codigo_motivo"] == data["motivo_cancelamento"] == CODES[reason]
+
+
+CODES = {
+    pb.CANCELLATION_REASON_NOT_GIVEN: "nao_informado",
+    pb.CANCELLATION_REASON_RELOCATION: "mudanca",
+    pb.CANCELLATION_REASON_PRICE: "preco",
+    pb.CANCELLATION_REASON_HEALTH: "saude",
+    pb.CANCELLATION_REASON_OTHER: "outro",
+    pb.CANCELLATION_REASON_COMPETITOR: "concorrencia",
+}

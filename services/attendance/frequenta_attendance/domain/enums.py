@@ -13,6 +13,7 @@ class CancellationReason(StrEnum):
     COMPETITOR = "concorrencia"
     MOTIVATION = "desmotivacao"
     OTHER = "outro"
+    NOT_GIVEN = "nao_informado"  # the client said nothing (older clients)
 
 
 class CheckInSource(StrEnum):
