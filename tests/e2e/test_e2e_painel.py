@@ -154,6 +154,28 @@ def test_an_alert_clears_after_a_check_in(tab, workspace):
     assert "indisponível" not in page.locator("#alertas").inner_text().lower()
 
 
+def test_staff_change_the_alert_thresholds(tab, workspace):
+    before = workspace.api.get("/alertas/limites").json()
+    page = staff_tab(tab, workspace).page
+    tab.open("/painel/alertas")
+    field = page.locator("input[name=estagios_inatividade_dias]")
+    expect(field).to_have_value(", ".join(map(str, before["estagios_inatividade_dias"])))
+    try:
+        field.fill("14, 7")
+        page.click("#limites button[type=submit]")
+        expect(page.locator("#limites-estado")).to_contain_text("strictly increasing")
+        field.fill("10, 20, 40")
+        page.click("#limites button[type=submit]")
+        expect(page.locator("#limites-estado")).to_contain_text(workspace.logins["equipe"])
+        stored = workspace.api.get("/alertas/limites").json()
+        assert stored["estagios_inatividade_dias"] == [10, 20, 40]
+        assert stored["alterado_por"] == workspace.logins["equipe"]
+    finally:
+        keys = ("dias_sem_visita_inicial", "visitas_minimas_mes", "dias_periodo_inicial")
+        restore = {key: before[key] for key in (*keys, "estagios_inatividade_dias")}
+        assert workspace.api.put("/alertas/limites", json=restore).status_code == 200
+
+
 def test_a_member_sees_only_their_own_page(tab, workspace):
     own = workspace.member_of_aluno
     page = tab.log_in(workspace.logins["aluno"], PASSWORD)

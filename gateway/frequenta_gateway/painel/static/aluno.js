@@ -75,7 +75,7 @@ Painel.page(async (current) => {
     chart("grafico-risco", {
       type: "line",
       data: { labels: items.map((i) => fmt.date(i.dia)),
-        datasets: [{ label: "probabilidade de cancelar", data: items.map((i) => 100 * i.probabilidade), borderColor: "#c0392b", pointRadius: 0, tension: 0.2 }] },
+        datasets: [{ label: "probabilidade de cancelar", data: items.map((i) => 100 * i.probabilidade), borderColor: "#c0392b", pointRadius: items.length > 60 ? 0 : 3, tension: 0.2 }] },
       options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { callback: (v) => `${v}%` } } } },
     });
     if (!items.length) state("risco-historico-estado", null, "Ainda sem histórico diário de risco.");

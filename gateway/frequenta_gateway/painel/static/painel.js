@@ -116,6 +116,13 @@ const Painel = (() => {
     }
   }
 
+  // Codes of the API in words, where replacing "_" by a space is not enough.
+  const WORDS = {
+    preco: "preço", mudanca: "mudança", saude: "saúde", insatisfacao: "insatisfação",
+    concorrencia: "concorrência", desmotivacao: "desmotivação", nao_informado: "não informado",
+    recepcao: "recepção", importacao: "importação",
+  };
+
   const fmt = {
     date: (iso) => (iso ? new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso)
       .toLocaleDateString("pt-BR", { timeZone: iso.length === 10 ? "UTC" : zone }) : "—"),
@@ -125,7 +132,7 @@ const Painel = (() => {
       : `${(100 * x).toLocaleString("pt-BR", { maximumFractionDigits: digits, minimumFractionDigits: digits })}%`),
     num: (x, digits = 1) => (x === null || x === undefined ? "—"
       : x.toLocaleString("pt-BR", { maximumFractionDigits: digits })),
-    words: (code) => (code ? String(code).replaceAll("_", " ") : "—"),
+    words: (code) => (code ? WORDS[code] || String(code).replaceAll("_", " ") : "—"),
   };
 
   // A Chart.js chart on canvas `id`; a note instead when Chart.js is not installed.
