@@ -134,7 +134,7 @@ def test_staff_record_a_contact(tab, workspace):
 
 def test_an_alert_clears_after_a_check_in(tab, workspace):
     plan = workspace.api.get("/planos").json()[0]["id"]
-    body = {"nome": "Nova Sem Visita", "email": unique_email(), "plano_id": plan}
+    body = {"nome": "Paula Nogueira", "email": unique_email(), "plano_id": plan}
     joined = workspace.api.post("/aluno/registro", json={**body, "data_matricula": ago(days=20)})
     assert joined.status_code == 201, joined.text
     member_id = joined.json()["id"]

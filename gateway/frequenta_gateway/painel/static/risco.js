@@ -29,9 +29,9 @@ Painel.page(async () => {
       lines.unshift("Capacidade diária indisponível: este servidor ainda não informa capacidade_diaria.");
     } else {
       lines.unshift(
-        `A equipe liga para ${page.capacidade_diaria} alunos por dia. Os primeiros ${page.capacidade_diaria} desta lista ` +
-        `(fora o grupo de controle) somam ${fmt.num(page.cancelamentos_esperados_na_capacidade)} dos ` +
-        `${fmt.num(page.cancelamentos_esperados)} cancelamentos esperados: ${fmt.pct(page.cobertura_capacidade)} de cobertura.`);
+        `A equipe liga para ${page.capacidade_diaria} alunos por dia. Os primeiros da lista, até ${page.capacidade_diaria} ` +
+        `(fora o grupo de controle), somam ${fmt.num(page.cancelamentos_esperados_na_capacidade)} dos ` +
+        `${fmt.num(page.cancelamentos_esperados)} cancelamentos esperados nesta seleção: ${fmt.pct(page.cobertura_capacidade)} de cobertura.`);
     }
     fill("capacidade", lines.map((line) => el("p", {}, line)));
   }
