@@ -89,7 +89,14 @@ def test_staff_filter_the_at_risk_list_and_open_a_member(tab, workspace):
     rows = page.locator("#lista tbody tr")
     expect(rows.first).to_be_visible()
     expect(rows.first.locator(".motivos li").first).not_to_be_empty()  # reasons in words
-    expect(page.locator("#capacidade")).to_contain_text("alunos nesta seleção")
+    listed = at_risk(workspace.api, nivel_minimo="alto")
+    banner = page.locator("#capacidade")
+    expect(banner).to_contain_text(f"{listed['total']} alunos nesta seleção")
+    expect(banner).to_contain_text(f"A equipe liga para {listed['capacidade_diaria']} alunos")
+    expect(rows.first.locator("td.numero")).to_contain_text(" / ")  # recent / usual rate
+    page.fill("input[name=capacidade]", "3")
+    page.click("#filtros button[type=submit]")
+    expect(banner).to_contain_text("A equipe liga para 3 alunos por dia")
 
     page.select_option("select[name=nivel_minimo]", "")
     page.select_option("select[name=matricula]", "0-90")
