@@ -61,22 +61,55 @@ def test_the_schema_check_rejects_broken_manifests() -> None:
     assert "spec/replicas" in " ".join(validation_errors(wrong_type))
 
 
-@pytest.mark.parametrize("kustomization", kustomizations(), ids=lambda p: str(p.parent.name))
-def test_kustomization_references_exist(kustomization) -> None:
-    folder = kustomization.parent
-    spec = load_yaml(kustomization)
+def kustomization_problems(folder, spec: dict) -> list[str]:
+    """What a kustomization in ``folder`` names that does not exist (in the base)."""
+    problems = []
     for entry in spec.get("resources", []):
         target = (folder / entry).resolve()
-        assert target.is_file() or (target / "kustomization.yaml").is_file(), entry
+        if not (target.is_file() or (target / "kustomization.yaml").is_file()):
+            problems.append(f"resource {entry} does not exist")
     for patch in spec.get("patches", []):
-        (patched,) = documents(folder / patch["path"])
-        kind, name = patched["kind"], patched["metadata"]["name"]
-        assert name in base_resources(kind), f"{patch['path']} patches no {kind} {name}"
+        if "path" in patch:
+            if not (folder / patch["path"]).is_file():
+                problems.append(f"patch {patch['path']} does not exist")
+                continue
+            (patched,) = documents(folder / patch["path"])
+            kind, name = patched["kind"], patched["metadata"]["name"]
+            if name not in base_resources(kind):
+                problems.append(f"{patch['path']} patches no {kind} {name}")
+        else:  # an inline patch: its target must select something
+            kind, name = patch["target"]["kind"], patch["target"].get("name")
+            if not base_resources(kind) or (name and name not in base_resources(kind)):
+                problems.append(f"inline patch of no {kind} {name or ''}".rstrip())
     for entry in spec.get("replicas", []):
-        assert entry["name"] in base_resources("Deployment"), entry
+        if entry["name"] not in base_resources("Deployment"):
+            problems.append(f"replicas of no Deployment {entry['name']}")
+    used = {containers(name)["image"] for name in base_resources("Deployment")}
     for image in spec.get("images", []):
-        used = {containers(name)["image"] for name in base_resources("Deployment")}
-        assert used == {image["name"]}, image
+        if used != {image["name"]}:
+            problems.append(f"image {image['name']} is not the Deployments' {sorted(used)}")
+    return problems
+
+
+@pytest.mark.parametrize("kustomization", kustomizations(), ids=lambda p: str(p.parent.name))
+def test_kustomization_references_exist(kustomization) -> None:
+    assert kustomization_problems(kustomization.parent, load_yaml(kustomization)) == []
+
+
+def test_broken_kustomization_references_are_found(tmp_path) -> None:
+    spec = {
+        "resources": ["gone.yaml"],
+        "patches": [{"path": "missing-patch.yaml"}, {"target": {"kind": "CronJob"}}],
+        "replicas": [{"name": "outbox-relay", "count": 1}],
+        "images": [{"name": "frequenta-old", "newTag": "1"}],
+    }
+    assert kustomization_problems(tmp_path, spec) == [
+        "resource gone.yaml does not exist",
+        "patch missing-patch.yaml does not exist",
+        "inline patch of no CronJob",
+        "replicas of no Deployment outbox-relay",
+        "image frequenta-old is not the Deployments' ['frequenta']",
+    ]
 
 
 def test_every_manifest_file_is_listed_by_a_kustomization() -> None:
@@ -85,7 +118,11 @@ def test_every_manifest_file_is_listed_by_a_kustomization() -> None:
         for kustomization in kustomizations()
         for entry in [
             *load_yaml(kustomization).get("resources", []),
-            *(patch["path"] for patch in load_yaml(kustomization).get("patches", [])),
+            *(
+                patch["path"]
+                for patch in load_yaml(kustomization).get("patches", [])
+                if "path" in patch
+            ),
         ]
     }
     assert [path for path in manifest_files() if path.resolve() not in listed] == []
