@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pydantic_settings import BaseSettings
 
 from frequenta_attendance.settings import AttendanceSettings
 from frequenta_churn.settings import ChurnSettings
 from frequenta_gateway.settings import GatewaySettings
+from frequenta_ops.probe import grpc_status
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,7 @@ def endpoint_for(name: str, env: Mapping[str, str]) -> Endpoint | None:
 
 
 def _grpc_serving(address: str, timeout: float) -> bool:
-    with grpc.insecure_channel(address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
-        return reply.status == health_pb2.HealthCheckResponse.SERVING
+    return grpc_status(address, timeout) == "SERVING"
 
 
 def port_is_free(port: int) -> bool:
