@@ -6,6 +6,7 @@ and retraining requests. It records what it sent, for the test to compare with w
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -34,7 +35,7 @@ class Sent:
     retrain_jobs: list[dict] = field(default_factory=list)  # finished jobs
 
 
-def round_robin(clients: list[httpx.AsyncClient]):
+def round_robin(clients: list[httpx.AsyncClient]) -> Callable[[], httpx.AsyncClient]:
     count = 0
 
     def next_client() -> httpx.AsyncClient:
@@ -85,7 +86,13 @@ async def keyed_check_in(clients: list[httpx.AsyncClient], body: dict) -> list[i
     return list(await asyncio.gather(*(send(client) for client in clients)))
 
 
-async def visits_of(member: asyncio.Task[int], index: int, clients, sent: Sent, base: datetime):
+async def visits_of(
+    member: asyncio.Task[int],
+    index: int,
+    clients: list[httpx.AsyncClient],
+    sent: Sent,
+    base: datetime,
+) -> None:
     """Two single check-ins, on days 1 and 2 after enrollment, of one member."""
     member_id = await member
     for day in (1, 2):
@@ -99,7 +106,13 @@ async def visits_of(member: asyncio.Task[int], index: int, clients, sent: Sent, 
             created(await clients[index % len(clients)].post("/aluno/checkin", json=body))
 
 
-async def batch_of(members: list[asyncio.Task[int]], number: int, clients, sent: Sent, base):
+async def batch_of(
+    members: list[asyncio.Task[int]],
+    number: int,
+    clients: list[httpx.AsyncClient],
+    sent: Sent,
+    base: datetime,
+) -> None:
     """One bulk batch of its members' visits on days 3 and 4 after enrollment, each row with a
     key; the first batch is sent to every gateway at once (the others' rows are duplicates)."""
     rows = []
@@ -121,9 +134,8 @@ async def batch_of(members: list[asyncio.Task[int]], number: int, clients, sent:
         *(client.post("/aluno/checkins/lote", json={"checkins": rows}) for client in senders)
     )
     for client, answer in zip(senders, answers, strict=True):
-        location = answer.headers["location"] if answer.status_code == 202 else ""
         created(answer, 202)
-        sent.import_jobs.append(await finished(client, location))
+        sent.import_jobs.append(await finished(client, answer.headers["location"]))
 
 
 async def reports(clients: list[httpx.AsyncClient], sent: Sent, today: date) -> None:
