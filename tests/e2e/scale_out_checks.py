@@ -1,20 +1,21 @@
 """What the scale-out test (test_e2e_scale_out.py) reads back from a stack: rows of its two
 databases, the broker's counts of its queues, and each replica's metrics."""
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 
 import aio_pika
 import httpx
+from aio_pika.abc import AbstractChannel
 from e2e_stack import Stack
+from e2e_support import on_broker
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from frequenta_attendance import chunks
 from frequenta_attendance.reports import messages as report_messages
 from frequenta_churn.retraining import RETRAINING_QUEUE
-from frequenta_kit.broker import Topology, connect
+from frequenta_kit.broker import Topology
 from frequenta_kit.database import sync_url
 
 # The stack's queues and the worker kind consuming each.
@@ -45,27 +46,19 @@ def query(database_url: str, sql: str) -> list:
 def queues(stack: Stack) -> dict[str, QueueCount]:
     """The broker's counts now; ChannelClosed while a queue is not declared yet."""
 
-    async def count() -> dict[str, QueueCount]:
-        topology = Topology(namespace=stack.broker_namespace)
-        connection = await connect(stack.rabbitmq_url)
-        async with connection:
-            channel = await connection.channel()
+    async def count(channel: AbstractChannel, topology: Topology) -> dict[str, QueueCount]:
+        counts = {}
+        for name in QUEUES:
+            queue = await channel.declare_queue(topology.queue(name), passive=True)
+            dead = await channel.declare_queue(topology.dead_letter_queue(name), passive=True)
+            # A robust channel hands back its cached queue: declare again for today's count.
+            now, dead_now = await queue.declare(), await dead.declare()
+            counts[name] = QueueCount(
+                now.message_count or 0, dead_now.message_count or 0, now.consumer_count or 0
+            )
+        return counts
 
-            async def declared(name: str) -> aio_pika.abc.AbstractQueue:
-                return await channel.declare_queue(name, passive=True)
-
-            counts = {}
-            for name in QUEUES:
-                queue = await declared(topology.queue(name))
-                dead = await declared(topology.dead_letter_queue(name))
-                # A robust channel hands back its cached queue: declare again for today's count.
-                now, dead_now = await queue.declare(), await dead.declare()
-                counts[name] = QueueCount(
-                    now.message_count or 0, dead_now.message_count or 0, now.consumer_count or 0
-                )
-            return counts
-
-    return asyncio.run(count())
+    return on_broker(stack, count)
 
 
 def consuming(stack: Stack, replicas: dict[str, int]) -> bool:
@@ -80,16 +73,12 @@ def consuming(stack: Stack, replicas: dict[str, int]) -> bool:
 def plant_dead_letter(stack: Stack) -> None:
     """A work message no reports worker can ever build: it must end in the dead letters."""
 
-    async def publish() -> None:
-        topology = Topology(namespace=stack.broker_namespace)
-        connection = await connect(stack.rabbitmq_url)
-        async with connection:
-            channel = await connection.channel(publisher_confirms=True)
-            exchange = await channel.get_exchange(topology.work_exchange, ensure=True)
-            message = aio_pika.Message(b"not a build request", message_id=str(uuid.uuid4()))
-            await exchange.publish(message, routing_key=topology.queue(report_messages.QUEUE))
+    async def publish(channel: AbstractChannel, topology: Topology) -> None:
+        exchange = await channel.get_exchange(topology.work_exchange, ensure=True)
+        message = aio_pika.Message(b"not a build request", message_id=str(uuid.uuid4()))
+        await exchange.publish(message, routing_key=topology.queue(report_messages.QUEUE))
 
-    asyncio.run(publish())
+    on_broker(stack, publish, publisher_confirms=True)
 
 
 def per_replica(stack: Stack, kind: str, name: str) -> dict[str, float]:
