@@ -83,7 +83,7 @@ class _RouteOfScope:
 class _TemplateAfterRouting(PrometheusInstrumentatorMiddleware):
     """The instrumentator's middleware but for the route template: its own ``_get_handler``
     matches the path against every route of the app before the request, a second time, about
-    a seventh of a cached read's CPU (docs/http-load.md). The routers are included without a
+    a twelfth of a cached read's CPU (docs/http-load.md). The routers are included without a
     prefix, so a route's path is its full template (tests/unit/gateway compares the labels
     with the instrumentator's own matching)."""
 
