@@ -22,6 +22,7 @@ from frequenta_gateway.routes import (
     model,
     plans,
     reports,
+    retention,
     visits,
 )
 from frequenta_gateway.settings import GatewaySettings
@@ -106,6 +107,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         batches,
         attendance,
         churn,
+        retention,
         model,
         reports,
         plans,
