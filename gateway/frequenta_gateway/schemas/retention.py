@@ -14,6 +14,7 @@ Outcome = Literal[
     "sem_resposta", "conversou", "retorno_agendado", "recusou", "cancelamento_evitado"
 ]
 MAX_TEXT = 2000
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL
 
 CONTACT_IN_EXAMPLE = {
     "canal": "whatsapp",
@@ -42,10 +43,16 @@ class ContactIn(RequestModel):
         examples=["conversou"],
     )
     nota: str | None = Field(
-        default=None, max_length=MAX_TEXT, description="Free text: what was said."
+        default=None,
+        max_length=MAX_TEXT,
+        pattern=NO_NUL,
+        description="Free text: what was said (no NUL characters).",
     )
     proximo_passo: str | None = Field(
-        default=None, max_length=MAX_TEXT, description="The next step agreed."
+        default=None,
+        max_length=MAX_TEXT,
+        pattern=NO_NUL,
+        description="The next step agreed (no NUL characters).",
     )
     proximo_passo_em: CalendarDate | None = Field(
         default=None, description="Local date of the next step.", examples=["2025-03-14"]

@@ -258,12 +258,24 @@ async def test_a_control_member_is_refused_unless_off_protocol(served):
     assert state.contact_status == pb.CONTACT_STATUS_CONTROL
 
 
-async def test_a_contact_without_channel_is_invalid(served):
+@pytest.mark.parametrize(
+    ("request_", "reason"),
+    [
+        (
+            pb.RecordContactRequest(member_id=5, outcome=pb.CONTACT_OUTCOME_TALKED, author="a"),
+            "INVALID_CHANNEL",
+        ),
+        (contact_request(5, note="a\x00b"), "TEXT_WITH_NUL"),
+        (contact_request(5, next_step="x" * 2001), "TEXT_TOO_LONG"),
+        (contact_request(5, next_step_on="amanhã"), "INVALID_DATE"),
+        (pb.RecordContactRequest(member_id=5, channel=1, outcome=1), "MISSING_AUTHOR"),
+    ],
+)
+async def test_a_bad_contact_is_invalid_argument(served, request_, reason):
     with pytest.raises(grpc.aio.AioRpcError) as raised:
-        await served.stub.RecordContact(
-            pb.RecordContactRequest(member_id=5, outcome=pb.CONTACT_OUTCOME_TALKED, author="a")
-        )
-    assert describe_rpc_error(raised.value).reason == "INVALID_CHANNEL"
+        await served.stub.RecordContact(request_)
+    info = describe_rpc_error(raised.value)
+    assert (info.status, info.reason) == (grpc.StatusCode.INVALID_ARGUMENT, reason)
 
 
 async def test_the_risk_history_is_oldest_first_within_the_days_asked(served):

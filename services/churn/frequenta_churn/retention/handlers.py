@@ -45,6 +45,8 @@ def _checked(contact: NewContact) -> None:
     if not contact.author.strip():
         raise InvalidInput("MISSING_AUTHOR", "the contact needs its author", field="author")
     for field, value in (("note", contact.note), ("next_step", contact.next_step)):
+        if value is not None and "\x00" in value:
+            raise InvalidInput("TEXT_WITH_NUL", f"{field} may not contain NUL", field=field)
         if value is not None and len(value) > MAX_TEXT:
             raise InvalidInput(
                 "TEXT_TOO_LONG",
