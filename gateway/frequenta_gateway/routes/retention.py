@@ -122,6 +122,7 @@ async def list_contacts(
     summary="Whether contacting members at risk lowers cancellations",
     response_description="Cancellation rates of the contact and control groups, and their "
     "difference with a 95 % interval.",
+    responses=error_responses(),
     dependencies=[allow(*STAFF)],
 )
 async def get_retention_effect(churn: ChurnDep, deadline: DeadlineDep) -> RetentionEffect:

@@ -59,6 +59,7 @@ class ContactIn(RequestModel):
     )
     fora_do_protocolo: bool = Field(
         default=False,
+        strict=True,
         description="Record it although the member is in the control group (otherwise 409 "
         "`CONTROL_GROUP`): the contact is kept, marked, and the member stays in the control "
         "group of the effect report (intention to treat).",

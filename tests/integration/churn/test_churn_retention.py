@@ -16,6 +16,7 @@ import grpc
 import numpy as np
 import pytest
 import redis.asyncio as redis
+from churn_support import load_projection
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,7 +25,6 @@ from frequenta.churn.v1.churn_pb2_grpc import ChurnServiceStub
 from frequenta_churn.bootstrap import ChurnServer, build_server
 from frequenta_churn.ml.records import MemberRecord, VisitRecord
 from frequenta_churn.ml.training import GYM_TIMEZONE, train
-from frequenta_churn.projection.facts import MemberFacts, VisitFacts
 from frequenta_churn.registry import ModelRegistry
 from frequenta_churn.retention.assignment import draw_groups
 from frequenta_churn.retention.intervals import newcombe_difference, wilson
@@ -58,26 +58,6 @@ class Served:
     holdout_rows: int
 
 
-async def load(uow, members: list[MemberRecord], visits: list[VisitRecord]) -> None:
-    async with uow() as unit:
-        await unit.projection.merge_members(
-            MemberFacts(
-                m.member_id,
-                m.plan_code,
-                m.plan_duration_months,
-                m.enrolled_at,
-                m.cancelled_at,
-                "other" if m.cancelled_at else None,
-            )
-            for m in members
-        )
-        await unit.projection.merge_visits(
-            VisitFacts(n, v.member_id, v.entered_at, v.exited_at)
-            for n, v in enumerate(visits, start=1)
-        )
-        await unit.commit()
-
-
 @pytest.fixture(scope="module")
 async def served() -> AsyncIterator[Served]:
     data = training_records(simulate(SimParams(members=300, months=9), seed=3, until=UNTIL))
@@ -98,7 +78,7 @@ async def served() -> AsyncIterator[Served]:
     def uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(factory)
 
-    await load(uow, members, visits)
+    await load_projection(uow, members, visits)
     await ModelRegistry(uow, lambda: NOW).register(trained)
     settings = ChurnSettings(
         churn_database_url=url,

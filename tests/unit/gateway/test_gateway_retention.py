@@ -147,6 +147,7 @@ async def test_a_control_member_is_409_and_an_unknown_one_404(client, churn, att
         {"canal": "sms", "resultado": "recusou", "nota": "x" * 2001},
         {"canal": "sms", "resultado": "recusou", "proximo_passo_em": "amanhã"},
         {"canal": "sms", "resultado": "recusou", "proximo_passo": "a\x00b"},
+        {"canal": "sms", "resultado": "recusou", "fora_do_protocolo": 0},
     ],
 )
 async def test_bad_contacts_are_422_before_any_call(client, churn, attendance, body):
