@@ -90,11 +90,9 @@ def effect_out(reply: pb.GetRetentionEffectResponse) -> retention.RetentionEffec
     return retention.RetentionEffect(
         contato=_group(reply.contact),
         controle=_group(reply.control),
-        diferenca=retention.Difference(
-            diferenca=round(reply.difference, 4),
-            ic95_inferior=round(reply.difference_ci95_lower, 4),
-            ic95_superior=round(reply.difference_ci95_upper, 4),
-        ),
+        diferenca=round(reply.difference, 4),
+        ic95_inferior=round(reply.difference_ci95_lower, 4),
+        ic95_superior=round(reply.difference_ci95_upper, 4),
         contatados=reply.contacted,
         dias_acompanhamento=reply.follow_up_days,
         proporcao_controle=reply.control_share,

@@ -179,22 +179,6 @@ class GroupOutcome(ResponseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [GROUP_EXAMPLE]})
 
 
-class Difference(ResponseModel):
-    """contato rate - controle rate; negative: the contacts lowered cancellations."""
-
-    diferenca: float = Field(description="contato rate - controle rate.", examples=[-0.071])
-    ic95_inferior: float = Field(
-        description="95 % interval (Newcombe's hybrid score), lower.", examples=[-0.162]
-    )
-    ic95_superior: float = Field(description="Upper bound.", examples=[0.005])
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"diferenca": -0.071, "ic95_inferior": -0.162, "ic95_superior": 0.005}]
-        }
-    )
-
-
 class RetentionEffect(ResponseModel):
     """Whether contacting members at high risk lowers cancellations: by group as drawn
     (intention to treat), among members whose follow-up window (the model's horizon after the
@@ -202,7 +186,16 @@ class RetentionEffect(ResponseModel):
 
     contato: GroupOutcome = Field(description="The group the team calls.")
     controle: GroupOutcome = Field(description="Left uncontacted on purpose.")
-    diferenca: Difference = Field(description="contato - controle, with its 95 % interval.")
+    diferenca: float = Field(
+        description="taxa_cancelamento of contato - that of controle; negative: the contacts "
+        "lowered cancellations.",
+        examples=[-0.071],
+    )
+    ic95_inferior: float = Field(
+        description="95 % interval of `diferenca` (Newcombe's hybrid score interval), lower.",
+        examples=[-0.271],
+    )
+    ic95_superior: float = Field(description="Its upper bound.", examples=[0.07])
     contatados: int = Field(
         description="Members of `contato` (counted) with at least one contact in their window.",
         examples=[171],
@@ -234,11 +227,9 @@ class RetentionEffect(ResponseModel):
                         "ic95_superior": 0.449,
                         "em_acompanhamento": 5,
                     },
-                    "diferenca": {
-                        "diferenca": -0.071,
-                        "ic95_inferior": -0.271,
-                        "ic95_superior": 0.07,
-                    },
+                    "diferenca": -0.071,
+                    "ic95_inferior": -0.271,
+                    "ic95_superior": 0.07,
                     "contatados": 171,
                     "dias_acompanhamento": 30,
                     "proporcao_controle": 0.1,

@@ -221,10 +221,10 @@ async def test_the_effect_report(client, churn):
     body = (await client.get("/retencao/efeito")).json()
     assert (body["contato"]["membros"], body["contato"]["em_acompanhamento"]) == (60, 4)
     assert body["controle"]["taxa_cancelamento"] == 0.3
-    assert body["diferenca"] == {
-        "diferenca": -0.2,
-        "ic95_inferior": -0.3638,
-        "ic95_superior": -0.048,
-    }
+    assert (body["diferenca"], body["ic95_inferior"], body["ic95_superior"]) == (
+        -0.2,
+        -0.3638,
+        -0.048,
+    )
     assert (body["contatados"], body["dias_acompanhamento"]) == (51, 30)
     assert body["conclusao"].startswith("Os contatos")
