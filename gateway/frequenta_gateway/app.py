@@ -24,6 +24,7 @@ from frequenta_gateway.routes import (
     model,
     plans,
     reports,
+    retention,
     retention_reports,
     visits,
 )
@@ -115,6 +116,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         batches,
         attendance,
         churn,
+        retention,
         model,
         reports,
         retention_reports,
