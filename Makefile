@@ -51,7 +51,7 @@ SEED_ARGS   ?= --members 3000 --months 15 --seed 42
 GATEWAY_URL ?= http://127.0.0.1:$${FREQUENTA_GATEWAY_PORT:-8000}
 
 up: init web
-	$(PY) -m frequenta_ops.launcher up
+	$(PY) -m frequenta_ops.launcher up $(if $(REPLICAS),--replicas $(REPLICAS))
 	$(PY) -m frequenta_sim seed --if-empty --api $(GATEWAY_URL) $(SEED_ARGS)
 	$(PY) -m frequenta_churn train --if-none
 	@echo "REST calls need a token (README, 'Authentication and roles'): the first admin's is"

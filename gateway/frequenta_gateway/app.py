@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from frequenta_gateway.auth import routes as auth
+from frequenta_gateway.auth import tokens
 from frequenta_gateway.auth.policies import document_policies
 from frequenta_gateway.body_limits import install_body_limits
 from frequenta_gateway.cache import ResponseCache
@@ -24,6 +25,7 @@ from frequenta_gateway.routes import (
     model,
     plans,
     reports,
+    retention,
     retention_reports,
     visits,
 )
@@ -109,6 +111,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.tokens = tokens.Verifier(settings)  # the routes' token checks
     app.state.cache = ResponseCache.off(settings)  # until the lifespan connects it to Redis
     app.state.rate_limiter = RateLimiter.of(settings) if settings.rate_limits_enabled else None
     install_error_handlers(app, retry_after=settings.retry_after_seconds)
@@ -119,6 +122,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         batches,
         attendance,
         churn,
+        retention,
         model,
         reports,
         retention_reports,

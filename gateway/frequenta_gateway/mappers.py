@@ -257,6 +257,8 @@ def _risk_fields(risk: churn_pb2.ChurnRisk) -> dict[str, object]:
         "plano": risk.plan_code,
         "dias_matricula": risk.tenure_days,
         "ultimo_checkin": instant(risk, "last_visit_at"),
+        "visitas_semana_recentes": _optional(risk, "recent_visits_per_week"),
+        "visitas_semana_habituais": _optional(risk, "usual_visits_per_week"),
     }
 
 
@@ -271,6 +273,8 @@ def at_risk_request(
     max_tenure_days: int | None,
     page: int,
     size: int,
+    min_tenure_days: int | None = None,
+    capacity: int | None = None,
 ) -> churn_pb2.ListAtRiskMembersRequest:
     return churn_pb2.ListAtRiskMembersRequest(
         min_band=BAND_TO_PROTO[min_band] if min_band else churn_pb2.RISK_BAND_UNSPECIFIED,
@@ -278,7 +282,32 @@ def at_risk_request(
         max_tenure_days=max_tenure_days or 0,
         page=page,
         page_size=size,
+        min_tenure_days=min_tenure_days or 0,
+        daily_capacity=capacity or 0,
     )
+
+
+GROUP_FROM_PROTO = {
+    churn_pb2.RETENTION_GROUP_CONTROL: "controle",
+    churn_pb2.RETENTION_GROUP_CONTACT: "contato",
+}
+STATUS_FROM_PROTO = {
+    churn_pb2.CONTACT_STATUS_CONTROL: "controle",
+    churn_pb2.CONTACT_STATUS_NOT_CONTACTED: "sem_contato",
+    churn_pb2.CONTACT_STATUS_CONTACTED: "contatado",
+    churn_pb2.CONTACT_STATUS_CALLBACK_SCHEDULED: "retorno_agendado",
+}
+
+
+def retention_fields(state: churn_pb2.MemberRetention | None) -> dict[str, object]:
+    """A listed member's retention columns (none from an older churn: not contacted)."""
+    if state is None:
+        return {"status_contato": "sem_contato", "ultimo_contato": None, "grupo_retencao": None}
+    return {
+        "status_contato": STATUS_FROM_PROTO.get(state.contact_status, "sem_contato"),
+        "ultimo_contato": instant(state, "last_contact_at"),
+        "grupo_retencao": GROUP_FROM_PROTO.get(state.group),
+    }
 
 
 def at_risk_page_out(
@@ -288,9 +317,14 @@ def at_risk_page_out(
     page: int,
     size: int,
 ) -> churn.AtRiskPage:
+    retention = {state.member_id: state for state in response.retention}
     return churn.AtRiskPage(
         itens=[
-            churn.AtRiskMember(nome=names.get(risk.member_id), **_risk_fields(risk))
+            churn.AtRiskMember(
+                nome=names.get(risk.member_id),
+                **_risk_fields(risk),
+                **retention_fields(retention.get(risk.member_id)),
+            )
             for risk in response.members
         ],
         total=response.total,
@@ -298,6 +332,10 @@ def at_risk_page_out(
         tamanho=size,
         versao_modelo=response.model_version,
         calculado_em=instant(response, "computed_at") or datetime.now(UTC),
+        capacidade_diaria=response.daily_capacity,
+        cancelamentos_esperados=response.expected_cancellations,
+        cancelamentos_esperados_na_capacidade=response.expected_cancellations_within_capacity,
+        cobertura_capacidade=response.capacity_coverage,
     )
 
 
@@ -325,6 +363,15 @@ def model_metrics_out(metrics: churn_pb2.ModelMetrics) -> model.ModelMetrics:
         precisao_top_5=metrics.precision_top_5_percent,
         lift_top_5=metrics.lift_top_5_percent,
         taxa_base=metrics.base_rate,
+        curva_calibracao=[
+            model.CalibrationPoint(
+                probabilidade_prevista=b.mean_predicted,
+                taxa_observada=b.observed_rate,
+                membros=b.rows,
+            )
+            for b in metrics.calibration_curve
+        ]
+        or None,
     )
 
 

@@ -10,7 +10,9 @@ line and in the gRPC calls it makes; Prometheus metrics at ``GET /metrics``.
   (``frequenta_gateway_http_requests_total``), latency histograms
   (``frequenta_gateway_http_request_duration_seconds``), sizes, and the process's gRPC client
   series (``frequenta_grpc_client_calls_total`` by code: the services' errors). Public, left out
-  of the OpenAPI document: the monitoring system scrapes it.
+  of the OpenAPI document: the monitoring system scrapes it. The route template is the one the
+  router matched, read once the request is answered (:class:`_RouteOfScope`), not matched a
+  second time against every route, as the instrumentator's middleware does before the request.
 """
 
 import functools
@@ -22,7 +24,9 @@ from asgi_correlation_id.context import correlation_id
 from fastapi import FastAPI
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from prometheus_fastapi_instrumentator import Instrumentator, metrics
+from prometheus_fastapi_instrumentator import metrics
+from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from frequenta_gateway.auth.policies import public
@@ -61,17 +65,42 @@ def _http_metrics() -> Callable[[metrics.Info], None] | None:
     return metrics.default(metric_namespace="frequenta", metric_subsystem="gateway")
 
 
+class _RouteOfScope:
+    """The ``handler`` label: the template of the route the router matched (``scope["route"]``,
+    which it sets while routing, a partial match's for a 405), "none" when no route matched
+    (untemplated paths grouped, as the instrumentator was set to). Read as ``str`` when the
+    series are recorded, after the request; the metrics only ever use it as a label value."""
+
+    __slots__ = ("scope",)
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def __str__(self) -> str:
+        return getattr(self.scope.get("route"), "path", None) or "none"
+
+
+class _TemplateAfterRouting(PrometheusInstrumentatorMiddleware):
+    """The instrumentator's middleware but for the route template: its own ``_get_handler``
+    matches the path against every route of the app before the request, a second time, about
+    a twelfth of a cached read's CPU (docs/http-load.md). The routers are included without a
+    prefix, so a route's path is its full template (tests/unit/gateway compares the labels
+    with the instrumentator's own matching)."""
+
+    def _get_handler(self, request: Request) -> tuple[str, bool]:
+        return _RouteOfScope(request.scope), True  # type: ignore[return-value]
+
+
 def install_metrics(app: FastAPI) -> None:
     PROCESS.info({"kind": "gateway"})
-    instrumentator = Instrumentator(
+    series = _http_metrics()
+    app.add_middleware(
+        _TemplateAfterRouting,
         should_group_status_codes=False,
         should_ignore_untemplated=False,
         should_group_untemplated=True,
+        instrumentations=[series] if series is not None else [],
     )
-    series = _http_metrics()
-    if series is not None:
-        instrumentator.add(series)
-    instrumentator.instrument(app)
     # Public, like the probes: a scraper carries no token (README, "Authentication and roles").
     app.add_api_route(
         METRICS_PATH,

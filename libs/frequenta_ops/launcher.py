@@ -1,7 +1,10 @@
 """Starts and stops the processes of the Procfile in the background, one log and one pid file
 each, and waits until every one is ready. `make up`, `make down` and the end-to-end tests use it.
+Several copies of a kind (``replicas={"relay": 3}``, ``--replicas relay=3``) get names, logs and
+ports of their own (frequenta_ops.replicas).
 
     python -m frequenta_ops.launcher up|down|status [--procfile Procfile] [--run-dir .run]
+        [--replicas relay=3,ingest-worker=2]
 """
 
 import argparse
@@ -18,6 +21,7 @@ from pathlib import Path
 from honcho.environ import parse_procfile
 
 from frequenta_ops.readiness import Endpoint, endpoint_for
+from frequenta_ops.replicas import expand, kind_of, parse_replicas, replica_settings
 
 
 class LaunchError(RuntimeError):
@@ -33,15 +37,37 @@ def _alive(pid: int) -> bool:
 
 
 class Launcher:
-    def __init__(self, procfile: Path, run_dir: Path, env: Mapping[str, str] | None = None) -> None:
-        self.processes: dict[str, str] = dict(parse_procfile(procfile.read_text()).processes)
+    def __init__(
+        self,
+        procfile: Path,
+        run_dir: Path,
+        env: Mapping[str, str] | None = None,
+        replicas: Mapping[str, int] | None = None,
+    ) -> None:
+        listed = dict(parse_procfile(procfile.read_text()).processes)
+        # Process name (``relay``, ``relay.2``...) -> command.
+        self.processes: dict[str, str] = expand(listed, replicas or {})
         self.run_dir = run_dir
         self.log_dir = run_dir / "logs"
         self.env = dict(os.environ if env is None else env)
         # `python` in the Procfile is the interpreter running the launcher (the project's venv).
         bin_dir = str(Path(sys.executable).parent)
         self.env["PATH"] = os.pathsep.join([bin_dir, self.env.get("PATH", "")])
+        # What the second and later copies of a kind change in the environment: their ports.
+        self._overrides = {
+            name: replica_settings(kind_of(name), self.env)
+            for name in self.processes
+            if name != kind_of(name)
+        }
         self._children: dict[str, subprocess.Popen[bytes]] = {}
+
+    def env_of(self, name: str) -> dict[str, str]:
+        """The environment process ``name`` runs with."""
+        return {**self.env, **self._overrides.get(name, {})}
+
+    def replicas_of(self, kind: str) -> list[str]:
+        """The names of the copies of ``kind``, the first one first."""
+        return [name for name in self.processes if kind_of(name) == kind]
 
     # -- state -------------------------------------------------------------------------------
     def _pid_file(self, name: str) -> Path:
@@ -55,7 +81,17 @@ class Launcher:
         return pid if _alive(pid) else None
 
     def endpoint(self, name: str) -> Endpoint | None:
-        return endpoint_for(name, self.env)
+        return endpoint_for(kind_of(name), self.env_of(name))
+
+    def known(self) -> list[str]:
+        """Every process name of this launcher, and copies left by another one with more
+        replicas in the same run directory (their pid files), so `down` stops them too."""
+        left = sorted(
+            path.stem
+            for path in self.run_dir.glob("*.*.pid")
+            if kind_of(path.stem) in self.processes and path.stem not in self.processes
+        )
+        return [*self.processes, *left]
 
     def log_file(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
@@ -72,7 +108,7 @@ class Launcher:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=self.env,
+                env=self.env_of(name),
                 start_new_session=True,
             )
         self._children[name] = child
@@ -125,7 +161,7 @@ class Launcher:
     def down(self, grace: float = 15.0, names: list[str] | None = None) -> list[str]:
         """SIGTERM every process this run directory knows of (or ``names``), SIGKILL after
         ``grace``."""
-        names = list(self.processes if names is None else names)
+        names = self.known() if names is None else list(names)
         stopped = []
         for name in names:
             pid = self.pid(name)
@@ -171,14 +207,27 @@ def _print_urls(launcher: Launcher) -> None:
         print(f"\nREST API: {gateway.url}   OpenAPI docs: {gateway.url}/docs")
 
 
+def _replicas(text: str) -> dict[str, int]:
+    try:
+        return parse_replicas(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m frequenta_ops.launcher")
     parser.add_argument("command", choices=["up", "down", "status"])
     parser.add_argument("--procfile", type=Path, default=Path("Procfile"))
     parser.add_argument("--run-dir", type=Path, default=Path(".run"))
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--replicas", type=_replicas, default={}, help="copies by kind: relay=3,gateway=2"
+    )
     args = parser.parse_args(argv)
-    launcher = Launcher(args.procfile, args.run_dir)
+    try:
+        launcher = Launcher(args.procfile, args.run_dir, replicas=args.replicas)
+    except ValueError as error:
+        parser.error(str(error))
     if args.command == "up":
         try:
             launcher.up(timeout=args.timeout)
@@ -192,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         stopped = launcher.down()
         print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
     else:
-        for name in launcher.processes:
+        for name in launcher.known():
             pid = launcher.pid(name)
             print(f"  {name:<12} {'running, pid ' + str(pid) if pid else 'stopped'}")
     return 0

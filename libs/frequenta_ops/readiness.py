@@ -48,13 +48,22 @@ _ENDPOINTS: dict[str, tuple[str, type[BaseSettings], str]] = {
 }
 
 
-def endpoint_for(name: str, env: Mapping[str, str]) -> Endpoint | None:
-    """The endpoint of process ``name`` under environment ``env``; None if it serves none."""
+def port_variable(name: str) -> str | None:
+    """The environment variable holding the port process ``name`` serves on; None if none."""
     if name not in _ENDPOINTS:
         return None
-    kind, settings_class, field = _ENDPOINTS[name]
+    _, settings_class, field = _ENDPOINTS[name]
     prefix = settings_class.model_config.get("env_prefix", "")
-    raw = env.get(f"{prefix}{field}".upper())
+    return f"{prefix}{field}".upper()
+
+
+def endpoint_for(name: str, env: Mapping[str, str]) -> Endpoint | None:
+    """The endpoint of process ``name`` under environment ``env``; None if it serves none."""
+    variable = port_variable(name)
+    if variable is None:
+        return None
+    kind, settings_class, field = _ENDPOINTS[name]
+    raw = env.get(variable)
     port = int(raw) if raw else int(settings_class.model_fields[field].default)
     return Endpoint(kind, port)
 

@@ -13,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from yarl import URL
 from frequenta_kit.database import drop_database
 from frequenta_kit.metrics import DEFAULT_METRICS_PORTS
 from frequenta_ops.launcher import Launcher
+from frequenta_ops.replicas import free_port
 from frequenta_sim.login import TokenAuth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,13 +39,6 @@ PROCFILE = ROOT / "Procfile"
 SERVER_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
 REDIS_URL = "redis://127.0.0.1:6379/0"  # FREQUENTA_REDIS_URL's default
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rabbitmqctl(*args: str) -> bool:
@@ -98,6 +91,19 @@ class Stack:
     @property
     def env(self) -> dict[str, str]:
         return self.launcher.env
+
+    @property
+    def base_urls(self) -> list[str]:
+        """Every gateway replica's base URL, the first one (``base_url``) first."""
+        endpoints = (self.launcher.endpoint(name) for name in self.launcher.replicas_of("gateway"))
+        return [endpoint.url for endpoint in endpoints if endpoint is not None]
+
+    def replica_metrics_ports(self, kind: str) -> dict[str, int]:
+        """Process name -> metrics port, for every replica of worker kind ``kind``."""
+        return {
+            name: json.loads(self.launcher.env_of(name)["FREQUENTA_METRICS_PORTS"])[kind]
+            for name in self.launcher.replicas_of(kind)
+        }
 
     def client(self, **options: Any) -> httpx.Client:
         """An HTTP client of the gateway logged in as the first admin."""
@@ -201,6 +207,7 @@ def launch_stack(
     rabbitmq_url: str = RABBITMQ_URL,
     new_vhost: bool = False,
     ready_path: str = "/readyz",
+    replicas: Mapping[str, int] | None = None,
 ) -> Iterator[Stack]:
     """Every process of ``procfile`` (logs and pid files in ``run_dir``), over fresh databases
     created by ``python -m frequenta_db init`` and names of their own, ``frequenta-<label>-<id>``
@@ -208,13 +215,15 @@ def launch_stack(
     ``new_vhost``, a RabbitMQ virtual host of the stack's own on ``rabbitmq_url``'s broker (its
     default one where rabbitmqctl is not usable). Yields once the gateway answers ``ready_path``
     (/healthz for a Procfile without churn); then stops the processes and drops the databases,
-    the Redis keys and the virtual host."""
+    the Redis keys and the virtual host. ``replicas`` runs several copies of a process kind
+    (``{"relay": 3, "gateway": 2}``), each on ports of its own (frequenta_ops.replicas);
+    ``Stack.base_urls`` lists the gateways."""
     name = f"frequenta-{label}-{uuid.uuid4().hex[:8]}"
     with ExitStack() as cleanup:
         if new_vhost:
             rabbitmq_url = cleanup.enter_context(own_vhost(rabbitmq_url, name)) or rabbitmq_url
         env = {**os.environ, **stack_env(name, server_url, rabbitmq_url), **(settings or {})}
-        launcher = Launcher(procfile=procfile, run_dir=run_dir, env=env)
+        launcher = Launcher(procfile=procfile, run_dir=run_dir, env=env, replicas=replicas)
         stack = stack_of(launcher)
         cleanup.callback(forget_keys, stack.redis_url, stack.redis_key_prefix)
         for url in (stack.attendance_database_url, stack.churn_database_url):

@@ -4,7 +4,7 @@ stack (conftest.py) and the stacks a test needs for itself (e.g. to restart Post
 them) are made the same way, by frequenta_ops.stack with the settings every test relies on."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,18 +47,25 @@ def launch_stack(
     rabbitmq_url: str,
     *,
     server_url: str = SERVER_URL,
+    replicas: Mapping[str, int] | None = None,
     **settings: str,
 ) -> Iterator[Stack]:
     """Every process of the Procfile, over fresh databases on ``server_url`` (dropped
     afterwards) and a broker namespace of their own; ``settings`` adds FREQUENTA_* variables
     (``relay_poll_interval_seconds="0.2"``) and wins over TEST_SETTINGS. The stack runs with the
-    internal gRPC token check on (a token of its own) and Redis keys under a prefix of its own."""
+    internal gRPC token check on (a token of its own) and Redis keys under a prefix of its own.
+    ``replicas`` starts several copies of process kinds (``{"relay": 3, "gateway": 2}``)."""
     chosen = {
         f"FREQUENTA_{name.upper()}": value for name, value in {**TEST_SETTINGS, **settings}.items()
     }
     try:
         with stack_kit.launch_stack(
-            run_dir, label="e2e", settings=chosen, server_url=server_url, rabbitmq_url=rabbitmq_url
+            run_dir,
+            label="e2e",
+            settings=chosen,
+            server_url=server_url,
+            rabbitmq_url=rabbitmq_url,
+            replicas=replicas,
         ) as running:
             yield running
     finally:

@@ -1,17 +1,23 @@
 """Small helpers shared by the end-to-end tests."""
 
+import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from aio_pika.abc import AbstractChannel
 
+from frequenta_kit.broker import Topology, connect
+from frequenta_ops.stack import Stack
 from frequenta_sim.generator import simulate
 from frequenta_sim.loader import GymLoader
 from frequenta_sim.params import SimParams
+
+T = TypeVar("T")
 
 
 def now() -> datetime:
@@ -51,6 +57,22 @@ def assert_error(
     for detail in erro["detalhes"]:
         assert set(detail) == {"campo", "mensagem"}, detail
     return erro
+
+
+def on_broker(
+    stack: Stack,
+    work: Callable[[AbstractChannel, Topology], Awaitable[T]],
+    **channel_options: bool,
+) -> T:
+    """``work(channel, topology)`` on a channel of the stack's broker, run to its end."""
+
+    async def run() -> T:
+        connection = await connect(stack.rabbitmq_url)
+        async with connection:
+            channel = await connection.channel(**channel_options)
+            return await work(channel, Topology(namespace=stack.broker_namespace))
+
+    return asyncio.run(run())
 
 
 def poll(probe: Callable[[], Any], within: float, what: str, every: float = 0.3) -> Any:

@@ -15,7 +15,6 @@ FREQUENTA_DISRUPTIVE_PG=cluster restarts the machine's cluster instead (pg_ctlcl
 every run using it at that moment will notice.
 """
 
-import asyncio
 import threading
 import time
 import uuid
@@ -26,15 +25,16 @@ from typing import TypeVar
 
 import httpx
 import pytest
+from aio_pika.abc import AbstractChannel
 from e2e_postgres import PostgresServer, disruptable_server
 from e2e_stack import Stack, launch_stack
-from e2e_support import ago
+from e2e_support import ago, on_broker
 from sqlalchemy import create_engine, text
 
 from frequenta.events.v1 import events_pb2 as ev
 from frequenta_attendance import chunks
 from frequenta_attendance.reports import messages as report_messages
-from frequenta_kit.broker import Topology, connect
+from frequenta_kit.broker import Topology
 from frequenta_kit.consumer import queue_depths
 from frequenta_kit.database import sync_url
 from frequenta_sim.login import TokenAuth
@@ -195,17 +195,13 @@ def stored_state(database_url: str, members: list[int]) -> tuple[list[int], list
 def dead_letters(stack: Stack) -> dict[str, int]:
     """Messages in the dead-letter queues of the stack's work queues."""
 
-    async def depths() -> dict[str, int]:
-        topology = Topology(namespace=stack.broker_namespace)
-        connection = await connect(stack.rabbitmq_url)
-        async with connection:
-            channel = await connection.channel()
-            return {
-                queue: (await queue_depths(channel, topology, queue))[1]
-                for queue in (chunks.QUEUE, report_messages.QUEUE)
-            }
+    async def depths(channel: AbstractChannel, topology: Topology) -> dict[str, int]:
+        return {
+            queue: (await queue_depths(channel, topology, queue))[1]
+            for queue in (chunks.QUEUE, report_messages.QUEUE)
+        }
 
-    return asyncio.run(depths())
+    return on_broker(stack, depths)
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from frequenta_gateway.auth import tokens
 from frequenta_gateway.auth.principal import Principal, Role
 from frequenta_gateway.errors import ApiError
 from frequenta_gateway.schemas.errors import ErrorDetail, error_doc
-from frequenta_gateway.settings import GatewaySettings
 
 ADMIN, EQUIPE, ALUNO, CATRACA = Role.ADMIN, Role.EQUIPE, Role.ALUNO, Role.CATRACA
 STAFF = (ADMIN, EQUIPE)
@@ -115,9 +114,9 @@ class RolePolicy(Policy):
                 "This route needs a bearer token: get one from POST /auth/token and send "
                 "`Authorization: Bearer <token>`.",
             )
-        settings: GatewaySettings = request.app.state.settings
+        verifier: tokens.Verifier = request.app.state.tokens
         try:
-            principal = tokens.decode(settings, token)
+            principal = verifier.decode(token)
         except tokens.TokenError as error:
             raise unauthenticated(error.code, error.message, invalid_token=True) from None
         request.state.principal = principal

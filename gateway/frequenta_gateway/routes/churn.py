@@ -108,12 +108,36 @@ async def list_at_risk(
     ] = None,
     pagina: Annotated[int, Query(ge=1, le=INT32_MAX, description="1-based page.")] = 1,
     tamanho: Annotated[int, Query(ge=1, le=200, description="Page size, up to 200.")] = 50,
+    min_dias_matricula: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=INT32_MAX,
+            description="Only members enrolled at least this many days (with "
+            "`max_dias_matricula`, not above it).",
+        ),
+    ] = None,
+    capacidade: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=100_000,
+            description="Members the team can call today; default the setting "
+            "FREQUENTA_RETENTION_DAILY_CALLS (40).",
+        ),
+    ] = None,
 ) -> Response:
     """Active members ranked by their probability of cancelling within the horizon, for the
     retention team: each with band, top 3 factors, recommendations and name. Never a cancelled
     member. Scored from a snapshot of every active member (refreshed when the serving model
     changes and every few minutes: `calculado_em`); members cancelled since are left out at
-    once. 503 `NO_MODEL` while no model has been trained yet."""
+    once. 503 `NO_MODEL` while no model has been trained yet.
+
+    Retention work (docs/retention.md): each member's visits per week recent against their
+    usual rate, contact status, latest contact and retention group; for the page, the day's
+    call capacity and the share of the expected cancellations it covers. A contact recorded
+    shows at once (the cached list becomes unreachable). 422 `INVALID_MIN_TENURE` when
+    `min_dias_matricula` is above `max_dias_matricula`."""
 
     async def answer() -> AtRiskPage:
         request = mappers.at_risk_request(
@@ -122,6 +146,8 @@ async def list_at_risk(
             max_tenure_days=max_dias_matricula,
             page=pagina,
             size=tamanho,
+            min_tenure_days=min_dias_matricula,
+            capacity=capacidade,
         )
         reply = await churn.ListAtRiskMembers(request, timeout=deadline)
         names = await member_names(attendance, [m.member_id for m in reply.members], deadline)
@@ -134,4 +160,6 @@ async def list_at_risk(
         max_dias_matricula=max_dias_matricula,
         pagina=pagina,
         tamanho=tamanho,
+        min_dias_matricula=min_dias_matricula,
+        capacidade=capacidade,
     )

@@ -10,6 +10,8 @@ from pydantic import ConfigDict, Field
 from frequenta_gateway.schemas.common import ResponseModel
 
 RiskBand = Literal["baixo", "médio", "alto"]
+ContactStatus = Literal["controle", "sem_contato", "contatado", "retorno_agendado"]
+RetentionGroup = Literal["controle", "contato"]
 Direction = Literal["aumenta", "reduz"]
 
 
@@ -58,6 +60,13 @@ RISK_EXAMPLE = {
     "plano": "mensal",
     "dias_matricula": 214,
     "ultimo_checkin": "2025-02-28T10:15:00Z",
+    "visitas_semana_recentes": 0.5,
+    "visitas_semana_habituais": 2.8,
+}
+RETENTION_EXAMPLE = {
+    "status_contato": "sem_contato",
+    "ultimo_contato": None,
+    "grupo_retencao": "contato",
 }
 
 
@@ -136,16 +145,44 @@ class ChurnRisk(ResponseModel):
         description="Entry instant of the last visit; null if none.",
         examples=["2025-02-28T10:15:00Z"],
     )
+    visitas_semana_recentes: float | None = Field(
+        default=None,
+        description="Visits per week over the last 4 weeks (over the days since enrollment "
+        "when fewer, at least one week).",
+        examples=[0.5],
+    )
+    visitas_semana_habituais: float | None = Field(
+        default=None,
+        description="The member's own usual rate: visits per week in the 26 weeks before "
+        "those 4 (since enrollment when shorter); null when that leaves under 14 days.",
+        examples=[2.8],
+    )
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"aluno_id": 42, **RISK_EXAMPLE}]})
 
 
 class AtRiskMember(ChurnRisk):
-    """A member of the at-risk list: their risk as of the list's snapshot, and their name."""
+    """A member of the at-risk list: their risk as of the list's snapshot, their name, and
+    where the retention team stands with them (docs/retention.md)."""
 
     nome: str | None = Field(
         description="The member's name (from attendance); null if it could not be read.",
         examples=["Maria Souza"],
+    )
+    status_contato: ContactStatus = Field(
+        description="`controle` (control group: do not contact), `sem_contato` (no contact in "
+        "the last 30 days), `contatado`, `retorno_agendado` (the latest contact scheduled a "
+        "call back).",
+        examples=["sem_contato"],
+    )
+    ultimo_contato: datetime | None = Field(
+        description="The latest contact recorded; null if none.",
+        examples=["2025-03-10T14:00:00Z"],
+    )
+    grupo_retencao: RetentionGroup | None = Field(
+        description="The group drawn when the member was first seen at band `alto`: "
+        "`controle` or `contato`; null if never drawn.",
+        examples=["contato"],
     )
 
 
@@ -165,17 +202,45 @@ class AtRiskPage(ResponseModel):
         "the model changes and every few minutes).",
         examples=["2025-03-12T15:00:00Z"],
     )
+    capacidade_diaria: int = Field(
+        description="Members the team can call per day (`capacidade`, else the setting "
+        "FREQUENTA_RETENTION_DAILY_CALLS).",
+        examples=[40],
+    )
+    cancelamentos_esperados: float = Field(
+        description="Sum of the probabilities of every matching member (all pages): the "
+        "cancellations expected within the horizon among them.",
+        examples=[23.4],
+    )
+    cancelamentos_esperados_na_capacidade: float = Field(
+        description="The same sum over the first `capacidade_diaria` matching members, control "
+        "group left out (they are not called).",
+        examples=[9.1],
+    )
+    cobertura_capacidade: float = Field(
+        ge=0,
+        le=1,
+        description="`cancelamentos_esperados_na_capacidade` / `cancelamentos_esperados` "
+        "(0 when nothing is expected).",
+        examples=[0.389],
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
-                    "itens": [{"aluno_id": 42, "nome": "Maria Souza", **RISK_EXAMPLE}],
+                    "itens": [
+                        {"aluno_id": 42, "nome": "Maria Souza", **RISK_EXAMPLE, **RETENTION_EXAMPLE}
+                    ],
                     "total": 87,
                     "pagina": 1,
                     "tamanho": 50,
                     "versao_modelo": "2025-03-01T06-00-00Z-hgb",
                     "calculado_em": "2025-03-12T15:00:00Z",
+                    "capacidade_diaria": 40,
+                    "cancelamentos_esperados": 23.4,
+                    "cancelamentos_esperados_na_capacidade": 9.1,
+                    "cobertura_capacidade": 0.389,
                 }
             ]
         }

@@ -62,6 +62,11 @@ METRICS_EXAMPLE = {
     "precisao_top_5": 0.356,
     "lift_top_5": 5.4,
     "taxa_base": 0.0659,
+    "curva_calibracao": [
+        {"probabilidade_prevista": 0.031, "taxa_observada": 0.029, "membros": 9120},
+        {"probabilidade_prevista": 0.142, "taxa_observada": 0.151, "membros": 1204},
+        {"probabilidade_prevista": 0.263, "taxa_observada": 0.248, "membros": 310},
+    ],
 }
 
 VERSION_EXAMPLE = {
@@ -104,6 +109,22 @@ VERSION_EXAMPLE = {
 }
 
 
+class CalibrationPoint(ResponseModel):
+    """One bin of the reliability curve."""
+
+    probabilidade_prevista: float = Field(
+        description="Mean predicted probability of the bin's hold-out rows.", examples=[0.15]
+    )
+    taxa_observada: float = Field(description="Share of those rows that churned.", examples=[0.13])
+    membros: int = Field(description="Hold-out rows (member snapshots) in the bin.", examples=[812])
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"probabilidade_prevista": 0.15, "taxa_observada": 0.13, "membros": 812}]
+        }
+    )
+
+
 class ModelMetrics(ResponseModel):
     """Metrics on the temporal hold-out (snapshots after the training window, never training
     rows). Top 10 % / 5 %: the hold-out rows with the highest predicted probability."""
@@ -123,6 +144,13 @@ class ModelMetrics(ResponseModel):
     precisao_top_5: float = Field(description="Share of the top 5 % that did churn.")
     lift_top_5: float = Field(description="`precisao_top_5` / `taxa_base`; 1 is random.")
     taxa_base: float = Field(description="Share of the hold-out rows that churned.")
+    curva_calibracao: list[CalibrationPoint] | None = Field(
+        default=None,
+        description="The reliability curve on the hold-out: 10 equal-width bins of predicted "
+        "probability (empty bins left out), each with its mean predicted probability, the "
+        "observed churn rate and its rows. A calibrated model lies on the diagonal. Null for "
+        "a version registered without it.",
+    )
 
     model_config = ConfigDict(json_schema_extra={"examples": [METRICS_EXAMPLE]})
 

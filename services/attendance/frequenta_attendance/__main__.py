@@ -25,7 +25,7 @@ from frequenta_attendance.relay import Relay
 from frequenta_attendance.reports.scheduler import run_scheduler
 from frequenta_attendance.reports.worker import run_reports_worker
 from frequenta_attendance.settings import AttendanceSettings
-from frequenta_kit import gc_tuning
+from frequenta_kit import event_loop, gc_tuning
 from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
@@ -93,12 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     kind = f"{args.queue}-worker" if args.command == "worker" else KINDS[args.command]
     serve_metrics(settings, kind)
     if args.command == "worker":
-        asyncio.run(WORKERS[args.queue](settings))
+        event_loop.run(WORKERS[args.queue](settings))
         return 0
     if args.command == "scheduler":
-        asyncio.run(run_scheduler(settings))
+        event_loop.run(run_scheduler(settings))
         return 0
-    asyncio.run(serve(settings) if args.command == "serve" else relay(settings))
+    event_loop.run(serve(settings) if args.command == "serve" else relay(settings))
     return 0
 
 

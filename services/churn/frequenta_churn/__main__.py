@@ -15,7 +15,6 @@ streams (docs/churn.md), then exit (0, or 1 if attendance or the database failed
 its job (0 when it succeeded; with --if-none, nothing to do while a model serves)."""
 
 import argparse
-import asyncio
 import logging
 
 import grpc
@@ -26,6 +25,7 @@ from frequenta_churn.projection.worker import run_projection_worker
 from frequenta_churn.retrain_worker import run_retrain_worker
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.train_command import train
+from frequenta_kit import event_loop
 from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.database import create_engine
 from frequenta_kit.logs import configure_logging
@@ -79,18 +79,18 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_json, access_log=settings.grpc_access_log)
     if args.command == "worker":
         serve_metrics(settings, WORKER_KINDS[args.queue])
-        asyncio.run(WORKERS[args.queue](settings))
+        event_loop.run(WORKERS[args.queue](settings))
     elif args.command == "train":
-        return asyncio.run(train(settings, if_none=args.if_none, wait=args.timeout))
+        return event_loop.run(train(settings, if_none=args.if_none, wait=args.timeout))
     elif args.command == "rebuild-projection":
         try:
-            asyncio.run(run_rebuild(settings))
+            event_loop.run(run_rebuild(settings))
         except grpc.aio.AioRpcError as error:
             log.error("rebuild failed: attendance answered %s: %s", error.code(), error.details())
             return 1
     else:
         serve_metrics(settings, "churn")
-        asyncio.run(serve(settings))
+        event_loop.run(serve(settings))
     return 0
 
 

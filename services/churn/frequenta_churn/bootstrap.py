@@ -15,6 +15,8 @@ from frequenta_churn.grpc_api import ChurnServicer, Dependencies, registrar
 from frequenta_churn.ml.records import GymColumns
 from frequenta_churn.models import RetrainingJob
 from frequenta_churn.registry import ModelRegistry
+from frequenta_churn.retention.handlers import assign_groups
+from frequenta_churn.retention.policy import RetentionPolicy
 from frequenta_churn.retraining import RETRAINING_QUEUE, CommandSender
 from frequenta_churn.serving.handlers import Serving
 from frequenta_churn.serving.member_reads import PgMemberReader
@@ -136,10 +138,14 @@ def build_serving(
     holder = ModelHolder(registry, clock)
     recorder = RiskRecorder(uow, settings.tz, interval=settings.risk_flush_seconds)
     list_changed = bump_on_changes(holder, versions)
+    retention = RetentionPolicy.of(settings)
 
     async def snapshot_scored(snapshot: RiskSnapshot) -> None:
         await list_changed(snapshot)
         await recorder.record_snapshot(snapshot)
+        drawn = await assign_groups(uow=uow(), snapshot=snapshot, policy=retention)
+        if drawn:
+            log.info("retention groups drawn for %d members at high risk", len(drawn))
 
     async def read_active(tz: ZoneInfo) -> GymColumns:
         async with uow() as unit:
@@ -154,7 +160,7 @@ def build_serving(
         on_snapshot=snapshot_scored,
     )
     members = PgMemberReader(database_url)
-    return Serving(holder, members, snapshots, recorder, clock, settings.tz)
+    return Serving(holder, members, snapshots, recorder, clock, settings.tz, retention)
 
 
 def build_server(
@@ -169,7 +175,9 @@ def build_server(
     session_factory = create_session_factory(engine)
 
     def uow() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(session_factory)
+        # Versioned: a contact recorded or a group drawn bumps the member's and the list's
+        # cache versions after its commit (uow.py); the other use cases change no member.
+        return SqlAlchemyUnitOfWork(session_factory, versions)
 
     registry = ModelRegistry(uow, clock)
     database_url = engine.url.render_as_string(hide_password=False)

@@ -8,8 +8,9 @@ from datetime import datetime
 import grpc
 
 from frequenta.churn.v1 import churn_pb2, churn_pb2_grpc
-from frequenta_churn import mappers, retraining
+from frequenta_churn import mappers, retention_mappers, retraining
 from frequenta_churn.registry import ModelRegistry
+from frequenta_churn.retention import handlers as retention
 from frequenta_churn.serving import handlers as risk
 from frequenta_churn.uow import UnitOfWork
 
@@ -58,6 +59,8 @@ class ChurnServicer(churn_pb2_grpc.ChurnServiceServicer):
             max_tenure_days=request.max_tenure_days,
             page=request.page,
             page_size=request.page_size,
+            min_tenure_days=request.min_tenure_days,
+            daily_capacity=request.daily_capacity,
         )
         return mappers.at_risk_page(page)
 
@@ -105,6 +108,46 @@ class ChurnServicer(churn_pb2_grpc.ChurnServiceServicer):
     ) -> churn_pb2.GetRetrainingJobResponse:
         job = await retraining.get_retraining_job(uow=self._deps.uow(), job_id=request.job_id)
         return churn_pb2.GetRetrainingJobResponse(job=mappers.retraining_job(job))
+
+    async def GetRiskHistory(
+        self, request: churn_pb2.GetRiskHistoryRequest, context: Context
+    ) -> churn_pb2.GetRiskHistoryResponse:
+        serving = self._deps.serving
+        days = await retention.risk_history(
+            uow=self._deps.uow(),
+            member_id=request.member_id,
+            days=request.days,
+            today=retention.local_today(self._deps.clock, serving.tz),
+        )
+        return churn_pb2.GetRiskHistoryResponse(
+            member_id=request.member_id, days=[retention_mappers.daily_risk(d) for d in days]
+        )
+
+    async def RecordContact(
+        self, request: churn_pb2.RecordContactRequest, context: Context
+    ) -> churn_pb2.RecordContactResponse:
+        stored = await retention.record_contact(
+            uow=self._deps.uow(),
+            contact=retention_mappers.new_contact(request),
+            clock=self._deps.clock,
+        )
+        return churn_pb2.RecordContactResponse(contact=retention_mappers.contact(stored))
+
+    async def ListContacts(
+        self, request: churn_pb2.ListContactsRequest, context: Context
+    ) -> churn_pb2.ListContactsResponse:
+        found = await retention.list_contacts(uow=self._deps.uow(), member_id=request.member_id)
+        return churn_pb2.ListContactsResponse(
+            member_id=request.member_id, contacts=[retention_mappers.contact(c) for c in found]
+        )
+
+    async def GetRetentionEffect(
+        self, request: churn_pb2.GetRetentionEffectRequest, context: Context
+    ) -> churn_pb2.GetRetentionEffectResponse:
+        effect = await retention.retention_effect(
+            uow=self._deps.uow(), clock=self._deps.clock, policy=self._deps.serving.retention
+        )
+        return retention_mappers.retention_effect(effect)
 
 
 def registrar(servicer: ChurnServicer) -> Callable[[grpc.aio.Server], list[str]]:

@@ -10,6 +10,7 @@ from frequenta_churn.ml.wording import RiskBand
 from frequenta_churn.models import RetrainingJob, RetrainingState
 from frequenta_churn.registry import ModelView
 from frequenta_churn.registry.promotion import PromotionReason
+from frequenta_churn.retention.status import ContactStatus, Group, MemberRetention
 from frequenta_churn.serving.handlers import AtRiskPage
 from frequenta_churn.serving.risk import MemberRisk, headline_value
 
@@ -33,6 +34,13 @@ BANDS = {
     RiskBand.LOW: pb.RISK_BAND_LOW,
     RiskBand.MEDIUM: pb.RISK_BAND_MEDIUM,
     RiskBand.HIGH: pb.RISK_BAND_HIGH,
+}
+GROUPS = {Group.CONTROL: pb.RETENTION_GROUP_CONTROL, Group.CONTACT: pb.RETENTION_GROUP_CONTACT}
+STATUSES = {
+    ContactStatus.CONTROL: pb.CONTACT_STATUS_CONTROL,
+    ContactStatus.NOT_CONTACTED: pb.CONTACT_STATUS_NOT_CONTACTED,
+    ContactStatus.CONTACTED: pb.CONTACT_STATUS_CONTACTED,
+    ContactStatus.CALLBACK_SCHEDULED: pb.CONTACT_STATUS_CALLBACK_SCHEDULED,
 }
 BANDS_FROM_PROTO = {value: band for band, value in BANDS.items()}
 DIRECTIONS = {
@@ -82,6 +90,14 @@ def model_metrics(metrics: dict) -> pb.ModelMetrics:
         precision_top_5_percent=metrics["precision_top_5"],
         lift_top_5_percent=metrics["lift_top_5"],
         base_rate=metrics["base_rate"],
+        calibration_curve=[
+            pb.CalibrationBin(
+                mean_predicted=b["mean_predicted"],
+                observed_rate=b["observed_rate"],
+                rows=b["count"],
+            )
+            for b in metrics.get("reliability") or []
+        ],
     )
 
 
@@ -153,6 +169,17 @@ def churn_risk(risk: MemberRisk) -> pb.ChurnRisk:
         limited_history=risk.limited_history,
         last_visit_at=timestamp(risk.last_visit_at),
         tenure_days=risk.tenure_days,
+        recent_visits_per_week=risk.recent_visits_per_week,
+        usual_visits_per_week=risk.usual_visits_per_week,
+    )
+
+
+def member_retention(state: MemberRetention) -> pb.MemberRetention:
+    return pb.MemberRetention(
+        member_id=state.member_id,
+        group=GROUPS.get(state.group, pb.RETENTION_GROUP_UNSPECIFIED),
+        contact_status=STATUSES[state.status],
+        last_contact_at=timestamp(state.last_contact_at),
     )
 
 
@@ -162,4 +189,9 @@ def at_risk_page(page: AtRiskPage) -> pb.ListAtRiskMembersResponse:
         total=page.total,
         model_version=page.model_version,
         computed_at=timestamp(page.computed_at),
+        retention=[member_retention(state) for state in page.retention],
+        daily_capacity=page.cover.capacity,
+        expected_cancellations=page.cover.expected,
+        expected_cancellations_within_capacity=page.cover.expected_within,
+        capacity_coverage=page.cover.coverage,
     )

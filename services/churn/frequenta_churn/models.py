@@ -242,3 +242,53 @@ class RiskHistory(Base):
     band: Mapped[str] = mapped_column("faixa", String(10))
     model_version: Mapped[str] = mapped_column("versao_modelo", String(100))
     computed_at: Mapped[datetime] = mapped_column("calculado_em", DateTime(timezone=True))
+
+
+class RetentionGroup(Base):
+    """The retention group a member was drawn into, once, when first seen at band high in the
+    at-risk list's snapshot (docs/retention.md): `controle` (not contacted) or `contato`."""
+
+    __tablename__ = "retencao_grupos"
+    __table_args__ = (
+        CheckConstraint("grupo IN ('controle', 'contato')", name="ck_retencao_grupos_grupo"),
+        CheckConstraint("probabilidade BETWEEN 0 AND 1", name="ck_retencao_grupos_probabilidade"),
+    )
+
+    member_id: Mapped[int] = mapped_column(
+        "aluno_id", BigInteger, primary_key=True, autoincrement=False
+    )
+    group: Mapped[str] = mapped_column("grupo", String(10))
+    assigned_at: Mapped[datetime] = mapped_column("atribuido_em", DateTime(timezone=True))
+    probability: Mapped[float] = mapped_column("probabilidade", Float)
+    model_version: Mapped[str] = mapped_column("versao_modelo", String(100))
+
+
+class Contact(Base):
+    """One contact of the retention team with a member (the contact log)."""
+
+    __tablename__ = "contatos"
+    __table_args__ = (
+        CheckConstraint(
+            "canal IN ('telefone', 'whatsapp', 'email', 'sms', 'presencial')",
+            name="ck_contatos_canal",
+        ),
+        CheckConstraint(
+            "resultado IN ('sem_resposta', 'conversou', 'retorno_agendado', 'recusou',"
+            " 'cancelamento_evitado')",
+            name="ck_contatos_resultado",
+        ),
+        Index("ix_contatos_aluno_id_registrado_em", "aluno_id", "registrado_em"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    member_id: Mapped[int] = mapped_column("aluno_id", BigInteger)
+    channel: Mapped[str] = mapped_column("canal", String(20))
+    outcome: Mapped[str] = mapped_column("resultado", String(30))
+    note: Mapped[str | None] = mapped_column("nota", Text)
+    next_step: Mapped[str | None] = mapped_column("proximo_passo", Text)
+    next_step_on: Mapped[date | None] = mapped_column("proximo_passo_em", Date)
+    author: Mapped[str] = mapped_column("autor", String(100))
+    off_protocol: Mapped[bool] = mapped_column(
+        "fora_do_protocolo", Boolean, default=False, server_default="false"
+    )
+    recorded_at: Mapped[datetime] = mapped_column("registrado_em", DateTime(timezone=True))

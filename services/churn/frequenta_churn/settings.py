@@ -38,3 +38,12 @@ class ChurnSettings(BaseProcessSettings):
     model_poll_seconds: float = Field(default=2.0, gt=0, le=300)
     risk_snapshot_seconds: float = Field(default=300.0, gt=0)
     risk_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+
+    # Retention work (docs/retention.md): the share of the members at high risk drawn into the
+    # control group (left uncontacted, to measure whether contacts help) and the draw's seed;
+    # how many members the team can call per day (the at-risk list's `capacidade_diaria`);
+    # how long a contact counts as recent for the contact status.
+    retention_control_share: float = Field(default=0.1, ge=0, le=0.5)
+    retention_seed: int = Field(default=0, ge=0)
+    retention_daily_calls: int = Field(default=40, ge=1, le=100_000)
+    retention_contact_window_days: int = Field(default=30, ge=1, le=365)

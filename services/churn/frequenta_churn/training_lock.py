@@ -5,6 +5,8 @@ transaction), so a worker that dies releases it with its connection.
 A job that finds the lock taken waits for it, checking every ``poll`` seconds, with its message
 held (prefetch 1). It is not requeued: on a quorum queue every requeue counts as a delivery, and
 a job that only waited would end in the dead-letter queue after a few trainings elsewhere.
+A database that cannot be reached (down, or out of connections) is ``Unavailable``: the
+consumer tries again in place, without spending a delivery.
 """
 
 import asyncio
@@ -13,8 +15,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from frequenta_kit.database import database_unreachable
+from frequenta_kit.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +34,24 @@ class TrainingLock:
         self._poll = poll
 
     @asynccontextmanager
+    async def _connected(self, job: str) -> AsyncIterator[AsyncConnection]:
+        try:
+            connection = await self._engine.connect()
+        except Exception as error:
+            if not database_unreachable(error):
+                raise
+            log.warning("job %s cannot take the training lock now: %r", job, error)
+            raise Unavailable(
+                "DATABASE_UNAVAILABLE", "the churn database cannot be reached; retry shortly"
+            ) from error
+        try:
+            yield connection
+        finally:
+            await connection.close()
+
+    @asynccontextmanager
     async def held(self, job: str = "") -> AsyncIterator[None]:
-        async with self._engine.connect() as connection:
+        async with self._connected(job) as connection:
             connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             waiting = False
             while not await connection.scalar(

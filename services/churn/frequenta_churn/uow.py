@@ -4,6 +4,8 @@ The members a commit merged are marked as being written just before it; right af
 projection's cache versions are bumped and the marks lifted (the at-risk list's version too with
 a cancellation): risk is computed from the projection, which lags attendance, so an answer
 cached before the projection caught up must become unreachable when it does (docs/cache.md).
+Members whose retention state changed (a contact, a group drawn) are bumped the same way, with
+the list's version: the at-risk list shows their contact status.
 Built without ``versions``, it bumps nothing."""
 
 import uuid
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from frequenta_churn.models import RetrainingJob
 from frequenta_churn.projection.repository import ProjectionRepository
 from frequenta_churn.registry.store import ModelStore
+from frequenta_churn.retention.store import RetentionStore
 from frequenta_churn.serving.store import RiskStore
 from frequenta_kit.cache_versions import CacheVersions, commit_and_bump
 from frequenta_kit.uow import SessionUnitOfWork
@@ -36,6 +39,7 @@ class UnitOfWork(Protocol):
     projection: ProjectionRepository
     models: ModelStore
     risks: RiskStore
+    retention: RetentionStore
 
     async def __aenter__(self) -> Self: ...
 
@@ -64,8 +68,13 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         projection = self.projection
         changed, projection.changed_members = projection.changed_members, set()
         cancellation, projection.cancellation = projection.cancellation, False
+        retained, self.retention.changed_members = self.retention.changed_members, set()
         await commit_and_bump(
-            super().commit, self._versions, changed, risk_list=cancellation, projected=True
+            super().commit,
+            self._versions,
+            changed | retained,
+            risk_list=cancellation or bool(retained),
+            projected=True,
         )
 
     def _bind(self, session: AsyncSession) -> None:
@@ -73,3 +82,4 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
         self.projection = ProjectionRepository(session)
         self.models = ModelStore(session)
         self.risks = RiskStore(session)
+        self.retention = RetentionStore(session)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
+from churn_support import load_projection
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,7 +27,7 @@ from frequenta_churn.ml.features import features_as_of
 from frequenta_churn.ml.records import MemberRecord, VisitRecord
 from frequenta_churn.ml.scoring import OnnxScorer
 from frequenta_churn.ml.training import GYM_TIMEZONE, TrainingResult, train
-from frequenta_churn.projection.facts import MemberFacts, VisitFacts
+from frequenta_churn.projection.facts import MemberFacts
 from frequenta_churn.registry import ModelRegistry
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork
@@ -104,27 +105,6 @@ class Served:
     stubs: list[ChurnServiceStub]
 
 
-async def load_projection(uow, gym: Gym) -> None:
-    async with uow() as unit:
-        await unit.projection.merge_members(
-            MemberFacts(
-                m.member_id,
-                m.plan_code,
-                m.plan_duration_months,
-                m.enrolled_at,
-                m.cancelled_at,
-                "other" if m.cancelled_at else None,
-            )
-            for m in gym.members
-        )
-        visits = [v for own in gym.visits.values() for v in own]
-        await unit.projection.merge_visits(
-            VisitFacts(n, v.member_id, v.entered_at, v.exited_at)
-            for n, v in enumerate(visits, start=1)
-        )
-        await unit.commit()
-
-
 @pytest.fixture(scope="module")
 async def served(gym: Gym) -> AsyncIterator[Served]:
     name = f"frequenta_test_churn_risk_{uuid.uuid4().hex[:8]}"
@@ -136,7 +116,7 @@ async def served(gym: Gym) -> AsyncIterator[Served]:
     def uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
 
-    await load_projection(uow, gym)
+    await load_projection(uow, gym.members, [v for own in gym.visits.values() for v in own])
     registry = ModelRegistry(uow, lambda: NOW)
     first = await registry.register(gym.first)
     second = await registry.register(gym.second)

@@ -1,5 +1,6 @@
 """The launcher behind `make up` and the e2e tests, on real child processes."""
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -64,3 +65,45 @@ def test_one_process_can_be_stopped_and_started_alone(tmp_path: Path) -> None:
         assert launcher.pid("second") == second
     finally:
         assert sorted(launcher.down(grace=5)) == ["first", "second"]
+
+
+# A fake gateway: writes the ports it was given to its log, then answers /healthz on its port.
+PORTS_SERVER = """
+import http.server, os
+port = int(os.environ["FREQUENTA_GATEWAY_PORT"])
+print(port, os.environ["FREQUENTA_METRICS_PORTS"], flush=True)
+class Healthy(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+http.server.HTTPServer(("127.0.0.1", port), Healthy).serve_forever()
+"""
+
+
+def test_replicas_run_with_names_logs_and_ports_of_their_own(tmp_path: Path) -> None:
+    server = tmp_path / "gateway.py"
+    server.write_text(PORTS_SERVER)
+    path = tmp_path / "Procfile"
+    path.write_text(f"gateway: {sys.executable} {server}\nrelay: {SLEEPER}\n")
+    env = dict(os.environ, FREQUENTA_GATEWAY_PORT=str(free_port()))
+    env["FREQUENTA_METRICS_PORTS"] = json.dumps({"relay": free_port()})
+    launcher = Launcher(path, tmp_path / "run", env=env, replicas={"gateway": 2, "relay": 3})
+    assert launcher.replicas_of("relay") == ["relay", "relay.2", "relay.3"]
+    try:
+        launcher.up(timeout=20)  # ready: both gateways answer /healthz, each on its own port
+        gateways = [launcher.endpoint(name) for name in launcher.replicas_of("gateway")]
+        ports = [gateway.port for gateway in gateways if gateway and gateway.is_ready()]
+        assert len(set(ports)) == 2
+        logs = [launcher.log_file(name).read_text() for name in launcher.replicas_of("gateway")]
+        assert [int(log.split()[0]) for log in logs] == ports
+        relays = [
+            json.loads(launcher.env_of(name)["FREQUENTA_METRICS_PORTS"])["relay"]
+            for name in launcher.replicas_of("relay")
+        ]
+        assert len(set(relays)) == 3
+        assert len({launcher.pid(name) for name in launcher.processes}) == 5
+    finally:
+        # A launcher of the plain Procfile finds the copies by their pid files and stops them.
+        plain = Launcher(path, launcher.run_dir, env=env)
+        assert sorted(plain.down(grace=5)) == sorted(launcher.processes)
+    assert not list(launcher.run_dir.glob("*.pid"))

@@ -14,8 +14,11 @@ from frequenta_churn.ml.scoring import OnnxScorer
 from frequenta_churn.ml.training import train
 from frequenta_churn.train_command import train as train_command
 from frequenta_churn.training_data import ExportedGym
+from frequenta_churn.training_lock import TrainingLock
 from frequenta_kit.consumer import WorkMessage
+from frequenta_kit.errors import Unavailable
 from frequenta_kit.grpc_errors import describe_rpc_error
+from frequenta_ops.stack import free_port
 
 SUCCEEDED = churn_pb2.RETRAINING_STATE_SUCCEEDED
 FAILED = churn_pb2.RETRAINING_STATE_FAILED
@@ -218,3 +221,16 @@ async def test_the_train_command_gives_up_waiting_at_its_deadline(
     churn = await new_churn(demo_gym)  # no worker
     assert await train_command(churn.settings, if_none=True, wait=0.5) == 1
     assert "had not finished after 0s; it goes on in the worker" in capsys.readouterr().out
+
+
+async def test_a_training_lock_out_of_reach_is_unavailable_so_the_job_waits_in_place() -> None:
+    """Refused connections (the server down, or out of connections) are Unavailable: the
+    consumer retries in place instead of spending the job's deliveries."""
+    lock = TrainingLock(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/churn", poll=0.1)
+    try:
+        with pytest.raises(Unavailable) as raised:
+            async with lock.held("job"):
+                pytest.fail("the lock was taken without a database")
+        assert raised.value.code == "DATABASE_UNAVAILABLE"
+    finally:
+        await lock.close()

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from prometheus_client import REGISTRY
 
 from frequenta_attendance.domain.report_jobs import ReportOrigin
 from frequenta_attendance.domain.rules import GymRules
@@ -133,6 +134,10 @@ async def test_a_scheduler_without_the_lock_writes_nothing(uow):
     assert sorted(m for _, _, m, _ in uow.outbox.work) == sorted(uow.reports.jobs)
 
 
+def builds() -> float:
+    return REGISTRY.get_sample_value("frequenta_reports_built_total") or 0.0
+
+
 def handler(uow: FakeUnitOfWork):
     return report_handler(uow=lambda: uow, clock=lambda: NOW, rules=RULES, high_risk=no_churn_yet)  # type: ignore[arg-type,return-value]
 
@@ -156,7 +161,9 @@ def queued_job(uow: FakeUnitOfWork, day: date, finished_at: datetime | None = No
 
 async def test_the_worker_builds_stores_and_finishes_the_job(uow):
     job_id = queued_job(uow, date(2026, 3, 9))
+    built = builds()
     await handler(uow)(work(job_id, date(2026, 3, 9)))
+    assert builds() == built + 1
     ((report, saved_for),) = uow.reports.saved
     assert saved_for == job_id and report.day == date(2026, 3, 9)  # type: ignore[attr-defined]
     assert uow.reports.jobs[job_id].finished_at == NOW
@@ -165,8 +172,10 @@ async def test_the_worker_builds_stores_and_finishes_the_job(uow):
 
 async def test_a_job_already_done_is_acknowledged_without_rebuilding(uow):
     job_id = queued_job(uow, date(2026, 3, 9), finished_at=NOW - timedelta(hours=1))
+    built = builds()
     await handler(uow)(work(job_id, date(2026, 3, 9)))
     assert uow.reports.saved == [] and uow.commits == 0
+    assert builds() == built  # not counted as a build
 
 
 async def test_messages_that_can_never_be_built_are_permanent_failures(uow):

@@ -14,6 +14,7 @@ from frequenta_churn.ml.records import NEVER, MemberRecord, VisitRecord
 from frequenta_churn.ml.schema import ModelSchema
 from frequenta_churn.ml.scoring import OnnxScorer
 from frequenta_churn.registry.views import LoadedModel, ServingPointer
+from frequenta_churn.retention.status import Group, Outcome
 from frequenta_churn.serving.handlers import Serving
 from frequenta_churn.serving.member_reads import MemberHistory
 from frequenta_churn.serving.model import ModelHolder, ServingModel
@@ -123,9 +124,25 @@ class FakeRisks:
         return np.array(self.cancelled, dtype=np.int64)
 
 
+class FakeRetention:
+    """Groups drawn and contacts recorded, in memory (retention.store.RetentionStore)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[int, Group] = {}
+        self.latest: dict[int, tuple[datetime, Outcome]] = {}
+
+    async def control_members(self) -> np.ndarray:
+        ids = [m for m, group in self.groups.items() if group is Group.CONTROL]
+        return np.array(ids, dtype=np.int64)
+
+    async def states(self, member_ids):
+        return {m: (self.groups.get(m), *self.latest.get(m, (None, None))) for m in member_ids}
+
+
 class FakeUnitOfWork:
-    def __init__(self, risks: FakeRisks) -> None:
+    def __init__(self, risks: FakeRisks, retention: FakeRetention | None = None) -> None:
         self.risks = risks
+        self.retention = retention or FakeRetention()
         self.commits = 0
 
     async def __aenter__(self) -> "FakeUnitOfWork":
@@ -170,9 +187,10 @@ class Rig:
     risks: FakeRisks
     clock: Clock
     active: list = field(default_factory=list)  # GymColumns handed to the snapshot
+    retention: FakeRetention = field(default_factory=FakeRetention)
 
     def uow(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self.risks)
+        return FakeUnitOfWork(self.risks, self.retention)
 
 
 def rig(schema: ModelSchema, scorer=ConstantScorer, *, snapshot_seconds: float = 300.0) -> Rig:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from churn_synthetic import synthetic_gym
 from serving_fakes import SAO_PAULO, rig, serving_model
+from visit_rates_reference import reference_rates
 
 from frequenta_churn.ml.features import features_as_of
 from frequenta_churn.ml.records import GymColumns
@@ -60,7 +61,13 @@ def test_the_snapshot_ranks_every_active_member_as_the_online_answer_would(train
         assert BAND_ORDER[snapshot.bands[position]] is band
         (facts,) = facts_at(snapshot, np.array([position]))
         online_facts = member_facts(by_member[member_id], own, end, SAO_PAULO)
-        assert facts == replace(online_facts, last_visit_at=facts.last_visit_at)
+        recent, usual = reference_rates(by_member[member_id], own, end)
+        assert facts == replace(
+            online_facts,
+            last_visit_at=facts.last_visit_at,
+            recent_visits_per_week=recent,
+            usual_visits_per_week=usual,
+        )
         if facts.last_visit_at is not None:  # the snapshot reads milliseconds
             assert abs(facts.last_visit_at - online_facts.last_visit_at) < timedelta(milliseconds=1)
 

@@ -2,11 +2,13 @@
 probability, band, the top factors with their headline values, recommendations, the flag for a
 short history, and the defined answers for an unknown and a cancelled member."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
 import pytest
 from serving_fakes import NOW, SAO_PAULO, FakeMembers, rig, serving_model
+from visit_rates_reference import reference_rates
 
 from frequenta_churn.ml.explain import HEADLINE, Direction
 from frequenta_churn.ml.features import INDEX, features_as_of
@@ -42,7 +44,13 @@ def member(member_id: int, *, enrolled_days: int, gap: int, absent: int, plan="m
 def answer(trained, record, visits):
     model = serving_model(trained)
     X = features_as_of(record, visits, NOW, SAO_PAULO)
-    (risk,) = assess(model, X[None, :], [member_facts(record, visits, NOW, SAO_PAULO)], NOW)
+    recent, usual = reference_rates(record, visits, NOW)
+    facts = replace(
+        member_facts(record, visits, NOW, SAO_PAULO),
+        recent_visits_per_week=recent,
+        usual_visits_per_week=usual,
+    )
+    (risk,) = assess(model, X[None, :], [facts], NOW)
     return model, X, risk
 
 
@@ -146,6 +154,9 @@ async def test_features_from_the_projections_arrays_equal_the_offline_ones(synth
             np.testing.assert_array_equal(X, features_as_of(record, own, at, SAO_PAULO))
             expected = member_facts(record, own, at, SAO_PAULO)
             assert facts.tenure_days == expected.tenure_days
+            recent, usual = reference_rates(record, own, at)
+            assert facts.recent_visits_per_week == pytest.approx(recent, abs=0.011)
+            assert facts.usual_visits_per_week == pytest.approx(usual, abs=0.011)
             if expected.last_visit_at is None:
                 assert facts.last_visit_at is None
             else:

@@ -79,6 +79,7 @@ async def test_the_serving_model_in_portuguese(client, churn: FakeStub) -> None:
         "precisao_top_5": 0.35,
         "lift_top_5": 5.3,
         "taxa_base": 0.066,
+        "curva_calibracao": None,  # a version registered without it
     }
     assert [c["algoritmo"] for c in body["candidatos"]] == ["recency_rule", "gradient_boosting"]
     assert body["candidatos"][0]["metricas"]["pr_auc"] == 0.18
@@ -184,3 +185,15 @@ async def test_rollback(client, churn: FakeStub) -> None:
         409,
         "NO_PREVIOUS_VERSION",
     )
+
+
+async def test_the_calibration_curve_in_portuguese(client, churn: FakeStub) -> None:
+    served = version()
+    served.metrics.calibration_curve.add(mean_predicted=0.03, observed_rate=0.028, rows=9120)
+    served.metrics.calibration_curve.add(mean_predicted=0.14, observed_rate=0.151, rows=1204)
+    churn.answer("GetModelInfo", churn_pb2.GetModelInfoResponse(model=served))
+    body = (await client.get("/modelo")).json()
+    assert body["metricas"]["curva_calibracao"] == [
+        {"probabilidade_prevista": 0.03, "taxa_observada": 0.028, "membros": 9120},
+        {"probabilidade_prevista": 0.14, "taxa_observada": 0.151, "membros": 1204},
+    ]

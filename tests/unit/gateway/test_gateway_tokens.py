@@ -152,3 +152,69 @@ def test_the_process_refuses_to_start_with_a_weak_secret_outside_local(secret, s
     assert started.returncode == 2
     assert "the gateway cannot start" in started.stderr and said in started.stderr
     assert "FREQUENTA_JWT_SECRET" in started.stderr
+
+
+# -- the routes' Verifier: decode() with valid tokens remembered --------------------------------
+
+
+def test_the_verifier_decodes_a_remembered_token_once(settings, monkeypatch):
+    token = tokens.issue(settings, MEMBER).access_token
+    calls = []
+    real = tokens.jwt.decode
+    monkeypatch.setattr(tokens.jwt, "decode", lambda *a, **k: calls.append(1) or real(*a, **k))
+    verifier = tokens.Verifier(settings)
+    assert [verifier.decode(token) for _ in range(3)] == [MEMBER] * 3
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "token_of",
+    [
+        lambda s: signed(claims(s), key="another-secret-of-more-than-32-bytes!"),
+        lambda s: signed(claims(s, papel="root")),
+        lambda s: f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims(s))}.",
+        lambda s: signed(claims(s, iat=int(time.time()) - 3600, exp=int(time.time()) - 2700)),
+    ],
+    ids=["wrong key", "unknown role", "alg none", "expired"],
+)
+def test_the_verifier_refuses_every_time_what_decode_refuses(settings, token_of):
+    token = token_of(settings)
+    with pytest.raises(tokens.TokenError) as expected:
+        tokens.decode(settings, token)
+    verifier = tokens.Verifier(settings)
+    for _ in range(2):  # a refused token is not remembered
+        with pytest.raises(tokens.TokenError) as refused:
+            verifier.decode(token)
+        assert (refused.value.code, refused.value.message) == (
+            expected.value.code,
+            expected.value.message,
+        )
+
+
+def test_a_remembered_token_is_refused_once_it_expires(settings):
+    """Valid for about a second more (exp plus the leeway): accepted and remembered, then
+    TOKEN_EXPIRED as soon as decode would say so."""
+    now = time.time()
+    expires = int(now) + 1 - tokens.LEEWAY_SECONDS + 1
+    token = signed(claims(settings, iat=int(now) - 60, exp=expires))
+    verifier = tokens.Verifier(settings)
+    assert verifier.decode(token) == MEMBER
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            verifier.decode(token)
+        except tokens.TokenError as refused:
+            assert refused.code == "TOKEN_EXPIRED"
+            assert time.time() >= expires + tokens.LEEWAY_SECONDS
+            return
+        time.sleep(0.05)
+    pytest.fail("a remembered token was still accepted after its expiry")
+
+
+def test_a_verifier_remembers_for_its_own_settings_only(settings):
+    other = GatewaySettings(_env_file=None, jwt_secret="x" * 40 + "-another-secret")
+    token = tokens.issue(settings, MEMBER).access_token
+    assert tokens.Verifier(settings).decode(token) == MEMBER
+    with pytest.raises(tokens.TokenError) as refused:
+        tokens.Verifier(other).decode(token)
+    assert refused.value.code == "INVALID_TOKEN"

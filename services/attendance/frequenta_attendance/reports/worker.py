@@ -6,6 +6,7 @@ Run more copies to build more dates at once."""
 import logging
 from collections.abc import Callable
 
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from frequenta_attendance.bootstrap import gym_rules
@@ -32,6 +33,11 @@ from frequenta_kit.database import create_engine, create_session_factory
 
 log = logging.getLogger(__name__)
 
+BUILT = Counter(
+    "frequenta_reports_built_total",
+    "Daily reports built and stored by this worker (a redelivered, finished job builds none).",
+)
+
 
 def report_handler(
     *,
@@ -52,7 +58,7 @@ def report_handler(
                 f"message id {message.message_id} is not the job id {request.job_id}"
             )
         try:
-            await build_daily_report(
+            built = await build_daily_report(
                 uow=uow(),
                 clock=clock,
                 rules=rules,
@@ -61,6 +67,8 @@ def report_handler(
             )
         except UnknownJob as error:
             raise PermanentFailure(str(error)) from None
+        if built is not None:
+            BUILT.inc()
 
     return handle
 

@@ -1,11 +1,17 @@
 """The risk use cases: one member's risk now, and a page of the at-risk list. No protobuf."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from frequenta_churn.ml.wording import RiskBand
+from frequenta_churn.retention.capacity import CapacityCover, capacity_cover
+from frequenta_churn.retention.handlers import retention_states
+from frequenta_churn.retention.policy import RetentionPolicy
+from frequenta_churn.retention.status import MemberRetention
 from frequenta_churn.serving.member_reads import MemberReader
 from frequenta_churn.serving.model import ModelHolder
 from frequenta_churn.serving.recorder import RiskRecorder
@@ -33,6 +39,7 @@ class Serving:
     recorder: RiskRecorder
     clock: Callable[[], datetime]
     tz: ZoneInfo
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,8 @@ class AtRiskPage:
     total: int
     model_version: str
     computed_at: datetime
+    retention: list[MemberRetention]  # one per risk, same order
+    cover: CapacityCover
 
 
 def member_not_found(member_id: int) -> NotFound:
@@ -78,6 +87,24 @@ async def get_risk(*, serving: Serving, member_id: int) -> MemberRisk:
     return risk
 
 
+MAX_CAPACITY = 100_000
+
+
+def _tenure_and_capacity(min_tenure_days: int, max_tenure_days: int, capacity: int) -> None:
+    if min_tenure_days < 0 or (0 < max_tenure_days < min_tenure_days):
+        raise InvalidInput(
+            "INVALID_MIN_TENURE",
+            "min_tenure_days must be 0 (any tenure) or more, and not above max_tenure_days",
+            field="min_tenure_days",
+        )
+    if capacity < 0 or capacity > MAX_CAPACITY:
+        raise InvalidInput(
+            "INVALID_CAPACITY",
+            f"daily_capacity must be between 1 and {MAX_CAPACITY} (0 means the setting)",
+            field="daily_capacity",
+        )
+
+
 def _page_request(page: int, page_size: int, max_tenure_days: int) -> tuple[int, int, int | None]:
     if page < 0:
         raise InvalidInput("INVALID_PAGE", "page must be 1 or more (0 means 1)", field="page")
@@ -105,17 +132,31 @@ async def list_at_risk(
     max_tenure_days: int = 0,
     page: int = 0,
     page_size: int = 0,
+    min_tenure_days: int = 0,
+    daily_capacity: int = 0,
 ) -> AtRiskPage:
     """Active members ranked by risk (the snapshot of the serving model), filtered, one page
-    explained. Members cancelled since the snapshot are left out."""
+    explained, each with their retention state; the day's call capacity against the expected
+    cancellations of every matching member. Members cancelled since the snapshot are left
+    out."""
     page, size, tenure = _page_request(page, page_size, max_tenure_days)
+    _tenure_and_capacity(min_tenure_days, max_tenure_days, daily_capacity)
     model = await serving.holder.get()
     snapshot = await serving.snapshots.for_model(model)
+    filters = AtRiskFilter(min_band, plan_code.strip() or None, tenure, min_tenure_days or None)
     async with uow:
         cancelled = await uow.risks.cancelled_since(snapshot.computed_at - CANCELLED_LOOKBACK)
-    filters = AtRiskFilter(min_band, plan_code.strip() or None, tenure)
-    matching = select(snapshot, filters, exclude=cancelled)
-    positions = matching[(page - 1) * size : page * size]
+        control = await uow.retention.control_members()
+        matching = select(snapshot, filters, exclude=cancelled)
+        positions = matching[(page - 1) * size : page * size]
+        states = await retention_states(
+            uow, snapshot.member_ids[positions].tolist(), serving.clock(), serving.retention
+        )
+    cover = capacity_cover(
+        snapshot.probabilities[matching],
+        np.isin(snapshot.member_ids[matching], control),
+        daily_capacity or serving.retention.daily_calls,
+    )
     risks = assess(
         snapshot.model,
         snapshot.X[positions],
@@ -124,4 +165,6 @@ async def list_at_risk(
         probabilities=snapshot.probabilities[positions],
     )
     serving.recorder.record(risks)
-    return AtRiskPage(risks, int(matching.size), snapshot.model.version, snapshot.computed_at)
+    return AtRiskPage(
+        risks, int(matching.size), snapshot.model.version, snapshot.computed_at, states, cover
+    )

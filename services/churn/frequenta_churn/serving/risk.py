@@ -24,6 +24,7 @@ from frequenta_churn.ml.records import NEVER, GymColumns, MemberRecord, VisitRec
 from frequenta_churn.ml.wording import KEEP_GOING, RECOMMENDATIONS, RiskBand, recommendations
 from frequenta_churn.serving.member_reads import MemberHistory, last_visit
 from frequenta_churn.serving.model import ServingModel
+from frequenta_churn.serving.rates import visit_rates
 
 TOP_FACTORS = 3
 # 28 days of recent visits + the 14 of a baseline: before this, no baseline to compare with.
@@ -40,6 +41,8 @@ class MemberFacts:
     plan_code: str
     tenure_days: int  # local days since enrollment, not capped
     last_visit_at: datetime | None
+    recent_visits_per_week: float | None = None  # serving.rates
+    usual_visits_per_week: float | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class MemberRisk:
     limited_history: bool
     tenure_days: int
     last_visit_at: datetime | None
+    recent_visits_per_week: float | None = None
+    usual_visits_per_week: float | None = None
 
 
 def headline_value(factor: Factor) -> tuple[str, float]:
@@ -96,8 +101,14 @@ def history_features(
     )
     at_ms = to_ms(at)
     X = feature_matrix(gym, np.zeros(1, dtype=np.int64), at_ms)[0]
+    recent, usual = visit_rates(gym, at_ms)
     facts = MemberFacts(
-        member.member_id, member.plan_code, tenure_days(member, at, tz), last_visit(history, at_ms)
+        member.member_id,
+        member.plan_code,
+        tenure_days(member, at, tz),
+        last_visit(history, at_ms),
+        round(float(recent[0]), 2),
+        None if np.isnan(usual[0]) else round(float(usual[0]), 2),
     )
     return X, facts
 
@@ -154,6 +165,8 @@ def assess(
                 limited_history=limited,
                 tenure_days=fact.tenure_days,
                 last_visit_at=fact.last_visit_at,
+                recent_visits_per_week=fact.recent_visits_per_week,
+                usual_visits_per_week=fact.usual_visits_per_week,
             )
         )
     return answers

@@ -18,6 +18,7 @@ from frequenta_churn.ml.records import GymColumns
 from frequenta_churn.ml.wording import RiskBand
 from frequenta_churn.serving.member_reads import from_ms
 from frequenta_churn.serving.model import ServingModel
+from frequenta_churn.serving.rates import visit_rates
 from frequenta_churn.serving.risk import MemberFacts
 
 BAND_ORDER = (RiskBand.LOW, RiskBand.MEDIUM, RiskBand.HIGH)  # index = the band's rank
@@ -37,6 +38,8 @@ class RiskSnapshot:
     tenure_days: np.ndarray  # int64, local days since enrollment
     last_visit_ms: np.ndarray  # int64, NO_VISIT if none
     X: np.ndarray  # float32 features
+    recent_per_week: np.ndarray  # float64 visits per week, last 28 days (rates.visit_rates)
+    usual_per_week: np.ndarray  # float64, the member's usual rate; NaN if none yet
 
     @property
     def size(self) -> int:
@@ -48,6 +51,7 @@ class AtRiskFilter:
     min_band: RiskBand | None = None
     plan_code: str | None = None
     max_tenure_days: int | None = None
+    min_tenure_days: int | None = None
 
 
 def band_ranks(model: ServingModel, probabilities: np.ndarray) -> np.ndarray:
@@ -63,6 +67,7 @@ def score_snapshot(model: ServingModel, gym: GymColumns, at: datetime) -> RiskSn
     p = model.scorer.risk(X) if gym.n_members else np.zeros(0, dtype=np.float32)
     order = np.lexsort((gym.member_ids, -p.astype(np.float64)))
     at_ms = to_ms(at)
+    recent, usual = visit_rates(gym, at_ms)
     today = local_day_numbers(np.array([at_ms], dtype=np.int64), gym.tz)[0]
     before = gym.visits_before(np.arange(gym.n_members), at_ms)
     has_visit = before > gym.offsets[:-1]
@@ -79,6 +84,8 @@ def score_snapshot(model: ServingModel, gym: GymColumns, at: datetime) -> RiskSn
         tenure_days=np.maximum(today - gym.enrolled_day, 0)[order],
         last_visit_ms=last[order],
         X=X[order],
+        recent_per_week=recent[order],
+        usual_per_week=usual[order],
     )
 
 
@@ -94,6 +101,8 @@ def select(
         keep &= snapshot.plan_codes == filters.plan_code
     if filters.max_tenure_days is not None:
         keep &= snapshot.tenure_days <= filters.max_tenure_days
+    if filters.min_tenure_days is not None:
+        keep &= snapshot.tenure_days >= filters.min_tenure_days
     if exclude is not None and exclude.size:
         keep &= ~np.isin(snapshot.member_ids, exclude)
     return np.flatnonzero(keep)
@@ -108,6 +117,12 @@ def facts_at(snapshot: RiskSnapshot, positions: np.ndarray) -> list[MemberFacts]
             last_visit_at=None
             if snapshot.last_visit_ms[i] == NO_VISIT
             else from_ms(snapshot.last_visit_ms[i]),
+            recent_visits_per_week=_rate(snapshot.recent_per_week[i]),
+            usual_visits_per_week=_rate(snapshot.usual_per_week[i]),
         )
         for i in positions
     ]
+
+
+def _rate(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 2)

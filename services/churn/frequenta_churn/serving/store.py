@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frequenta_churn.ml.wording import RiskBand
+from frequenta_churn.models import RiskHistory
 from frequenta_churn.serving.risk import MemberRisk, headline_value
 
 BAND_CODES = {RiskBand.LOW: "low", RiskBand.MEDIUM: "medium", RiskBand.HIGH: "high"}
@@ -126,3 +127,12 @@ class RiskStore:
         """Members whose cancellation reached the projection at or after ``since``."""
         rows = await self._session.execute(_CANCELLED_SINCE, {"since": since})
         return np.fromiter((row[0] for row in rows), dtype=np.int64)
+
+    async def history(self, member_id: int, since: date) -> list[RiskHistory]:
+        """The member's daily scores from ``since`` (a local day) on, oldest first."""
+        rows = await self._session.scalars(
+            select(RiskHistory)
+            .where(RiskHistory.member_id == member_id, RiskHistory.day >= since)
+            .order_by(RiskHistory.day)
+        )
+        return list(rows)
