@@ -4,7 +4,7 @@ from typing import Annotated
 from urllib.parse import parse_qs
 
 import grpc
-from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -91,38 +91,12 @@ async def _credentials(request: Request) -> TokenRequest:
     )
 
 
-@router.post(
-    "/auth/token",
-    response_model=Token,
-    summary="Get an access token",
-    response_description="A bearer token and its lifetime.",
-    responses=error_responses(401, 413, 415, 422, 429),
-    openapi_extra=TOKEN_BODY,
-    dependencies=[public()],
-)
-async def issue_token(
-    request: Request,
-    response: Response,
-    users: UsersDep,
-    settings: SettingsDep,
-    deadline: DeadlineDep,
-) -> Token:
-    """Checks a login and password and answers a short-lived JWT (15 minutes by default) to
-    send as `Authorization: Bearer <access_token>`; log in again when it expires. Takes the
-    OAuth2 password form (`username`, `password`: what Swagger UI's Authorize button sends) or
-    JSON `{"login", "senha"}`. 401 `INVALID_CREDENTIALS` for a wrong login or password or a
-    disabled user, without saying which. 429 `RATE_LIMITED` after too many attempts from one
-    address or for one login (README, "Limits")."""
-    token = await authenticate(request, users, settings, deadline)
-    response.headers["Cache-Control"] = "no-store"
-    return token
-
-
 async def authenticate(
     request: Request, users: UsersDep, settings: SettingsDep, deadline: DeadlineDep
 ) -> Token:
-    """The token of the credentials in ``request``'s body (POST /auth/token, and the retention
-    workspace's POST /painel/sessao): limited per address and login, checked by attendance."""
+    """As a dependency: the token of the credentials in the request's body (POST /auth/token,
+    and the retention workspace's POST /painel/sessao), limited per address and login, checked
+    by attendance."""
     credentials = await _credentials(request)
     await limit_login(request, credentials.login)  # before the password costs anything
     try:
@@ -143,6 +117,30 @@ async def authenticate(
         papel=principal.papel,
         aluno_id=principal.aluno_id,
     )
+
+
+# The checked credentials' token, for the routes that log in.
+CheckedCredentials = Annotated[Token, Depends(authenticate)]
+
+
+@router.post(
+    "/auth/token",
+    response_model=Token,
+    summary="Get an access token",
+    response_description="A bearer token and its lifetime.",
+    responses=error_responses(401, 413, 415, 422, 429),
+    openapi_extra=TOKEN_BODY,
+    dependencies=[public()],
+)
+async def issue_token(token: CheckedCredentials, response: Response) -> Token:
+    """Checks a login and password and answers a short-lived JWT (15 minutes by default) to
+    send as `Authorization: Bearer <access_token>`; log in again when it expires. Takes the
+    OAuth2 password form (`username`, `password`: what Swagger UI's Authorize button sends) or
+    JSON `{"login", "senha"}`. 401 `INVALID_CREDENTIALS` for a wrong login or password or a
+    disabled user, without saying which. 429 `RATE_LIMITED` after too many attempts from one
+    address or for one login (README, "Limits")."""
+    response.headers["Cache-Control"] = "no-store"
+    return token
 
 
 @router.post(

@@ -14,8 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from frequenta_gateway.auth.policies import PolicyFirstRoute, public
 from frequenta_gateway.auth.principal import Role
-from frequenta_gateway.auth.routes import TOKEN_BODY, authenticate
-from frequenta_gateway.clients import DeadlineDep, SettingsDep, UsersDep
+from frequenta_gateway.auth.routes import TOKEN_BODY, CheckedCredentials
 from frequenta_gateway.errors import ApiError
 from frequenta_gateway.rate_limits import WRITES
 from frequenta_gateway.routes import MemberIdPath
@@ -80,18 +79,11 @@ def render(request: Request, page: str, title: str, roles: str, **context: objec
     openapi_extra=TOKEN_BODY,
     dependencies=[public()],
 )
-async def open_session(
-    request: Request,
-    response: Response,
-    users: UsersDep,
-    settings: SettingsDep,
-    deadline: DeadlineDep,
-) -> Token:
+async def open_session(token: CheckedCredentials, response: Response) -> Token:
     """The login of the web pages under `/painel`: the credentials of POST /auth/token, checked
     the same way (and counted in the same login limits), but 403 `FORBIDDEN` for a turnstile's
     account (role `catraca`), with a message in Portuguese for the page to show. Staff
     (`admin`, `equipe`) and members (`aluno`, who see only their own page) get the token."""
-    token = await authenticate(request, users, settings, deadline)
     response.headers["Cache-Control"] = "no-store"
     if token.papel == Role.CATRACA:
         raise ApiError(403, "FORBIDDEN", NO_PANEL_FOR_DEVICES)

@@ -78,7 +78,9 @@ Painel.page(async (current) => {
         datasets: [{ label: "probabilidade de cancelar", data: items.map((i) => 100 * i.probabilidade), borderColor: "#c0392b", pointRadius: items.length > 60 ? 0 : 3, tension: 0.2 }] },
       options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { callback: (v) => `${v}%` } } } },
     });
-    if (!items.length) state("risco-historico-estado", null, "Ainda sem histórico diário de risco.");
+    if (items.length < 7) {
+      state("risco-historico-estado", null, `Um ponto por dia: ${items.length} ${items.length === 1 ? "dia" : "dias"} de histórico até agora.`);
+    }
   }
 
   if (staff) await contacts(id, { api, el, fill, fmt, state, CHANNEL });
