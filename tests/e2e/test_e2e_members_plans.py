@@ -82,7 +82,11 @@ def test_cancellation_before_enrollment_is_422(api, new_member):
 
 @pytest.mark.parametrize(
     ("sent", "campo"),
-    [({}, "motivo"), ({"motivo": "caro"}, "motivo"), ({"motivo": "preco", "nota": "x"}, "nota")],
+    [
+        ({"codigo_motivo": "caro"}, "codigo_motivo"),
+        ({"motivo": "caro", "observacao": "caro demais"}, "observacao"),
+        ({"motivo": "preco", "nota": "x"}, "nota"),
+    ],
 )
 def test_bad_cancellations_are_422(api, new_member, sent, campo):
     member = new_member()

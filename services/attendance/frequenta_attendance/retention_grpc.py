@@ -30,16 +30,14 @@ class RetentionRpcs:
             page_size=request.page_size,
         )
         return rpb.ListAlertsResponse(
-            alerts=[mappers.alert(a, page.thresholds) for a in page.alerts], total=page.total
+            alerts=[mappers.alert(a, page) for a in page.alerts], total=page.total
         )
 
     async def ListMemberAlerts(
         self, request: rpb.ListMemberAlertsRequest, context: Context
     ) -> rpb.ListMemberAlertsResponse:
         page = await alerts.list_member_alerts(**self._timed(), member_id=request.member_id)
-        return rpb.ListMemberAlertsResponse(
-            alerts=[mappers.alert(a, page.thresholds) for a in page.alerts]
-        )
+        return rpb.ListMemberAlertsResponse(alerts=[mappers.alert(a, page) for a in page.alerts])
 
     async def GetAlertThresholds(
         self, request: rpb.GetAlertThresholdsRequest, context: Context

@@ -4,6 +4,7 @@ from frequenta.attendance.v1 import retention_pb2 as rpb
 from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.alert_descriptions import describe
 from frequenta_attendance.domain.alerts import Alert, AlertKind, AlertThresholds
+from frequenta_attendance.handlers.alerts import AlertPage
 from frequenta_attendance.handlers.outcomes import Cohort, MonthAttrition, TrendPeriod, WeeklyTrend
 from frequenta_attendance.mappers import timestamp
 
@@ -26,15 +27,15 @@ def alert_kind(value: int) -> AlertKind | None:
 # -- encoding ------------------------------------------------------------------------------------
 
 
-def alert(value: Alert, thresholds: AlertThresholds) -> rpb.Alert:
+def alert(value: Alert, page: AlertPage) -> rpb.Alert:
     return rpb.Alert(
         member_id=value.member_id,
         member_name=value.name,
         plan_code=value.plan_code,
         kind=_KIND_NUMBERS[value.kind],
         stage_days=value.stage_days,
-        opened_at=timestamp(value.opened_at),
-        description=describe(value, thresholds),
+        opened_at=timestamp(page.opened_at(value)),
+        description=describe(value, page.thresholds),
         days_without_visit=value.days_without_visit,
         last_visit_at=timestamp(value.last_visit_at) if value.last_visit_at else None,
         early_month=value.early_month,

@@ -3,7 +3,7 @@ computed from the visits, closed by the next check-in (backfilled ones too), thr
 change them."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import grpc
@@ -83,6 +83,21 @@ async def test_inactivity_reaches_the_highest_stage_and_the_next_check_in_clears
 
     await check_in(attendance, member.id, ago(minutes=5))
     assert await alerts_of(attendance, member.id) == []
+
+
+async def test_a_late_evening_visit_counts_on_its_local_day(
+    attendance, register_member, thresholds
+):
+    # 23:30 in São Paulo is already the next day in UTC: the visit still counts on its local day.
+    day = now().astimezone(GYM).date() - timedelta(days=7)
+    late = datetime.combine(day, time(23, 30), tzinfo=GYM)
+    member = await register_member()
+    await check_in(attendance, member.id, late)
+    [alert] = await alerts_of(attendance, member.id)
+    assert (alert.stage_days, alert.days_without_visit) == (7, 7)
+    assert alert.opened_at.ToDatetime(tzinfo=UTC) == datetime.combine(
+        now().astimezone(GYM).date(), time(0), tzinfo=GYM
+    )
 
 
 async def test_too_few_visits_in_an_early_month_alert_until_a_visit_after_that_month(

@@ -152,7 +152,8 @@ async def test_reports_refuse_bad_ranges(attendance):
         attendance.GetWeeklyTrend(rpb.GetWeeklyTrendRequest(until_date=tomorrow))
     )
     assert_error(error, INVALID, "VALIDATION_ERROR", "until_date")
-    error = await rpc_error(
-        attendance.GetWeeklyTrend(rpb.GetWeeklyTrendRequest(until_date="3/4/25"))
-    )
-    assert_error(error, INVALID, "VALIDATION_ERROR", "until_date")
+    for bad in ("3/4/25", "0001-01-01", "1970-01-10"):
+        error = await rpc_error(
+            attendance.GetWeeklyTrend(rpb.GetWeeklyTrendRequest(until_date=bad))
+        )
+        assert_error(error, INVALID, "VALIDATION_ERROR", "until_date")

@@ -11,6 +11,7 @@ from frequenta.events.v1 import events_pb2 as ev
 from frequenta_attendance import events
 from frequenta_attendance.domain.enums import CancellationReason, CheckInSource
 from frequenta_attendance.models import Member, Plan, Visit
+from frequenta_churn.projection.facts import decode_event
 
 ENROLLED = datetime(2025, 2, 3, 12, 0, tzinfo=UTC)
 ENTERED = datetime(2026, 3, 4, 15, 0, 0, 123456, tzinfo=UTC)
@@ -124,6 +125,19 @@ def test_membership_cancelled_gives_the_reason_code_but_not_the_note():
     assert payload.member_id == 42
     assert payload.cancelled_at.ToDatetime(tzinfo=UTC) == cancelled_at
     assert payload.reason == "relocation"
+
+
+def test_a_cancellation_without_a_reason_code_says_so_and_churn_reads_it():
+    cancelled = member(
+        active=False,
+        cancelled_at=ENROLLED + timedelta(days=30),
+        cancellation_reason=CancellationReason.NOT_GIVEN,
+    )
+    envelope = events.membership_cancelled(cancelled)
+    assert envelope.membership_cancelled.reason == "not_given"
+    consumed = decode_event(envelope.SerializeToString())  # churn's projection consumer
+    assert consumed is not None
+    assert [facts.cancellation_reason for facts in consumed.change.members] == ["not_given"]
 
 
 def test_an_active_member_has_no_cancellation_event():

@@ -69,6 +69,7 @@ def test_active_member_to_json() -> None:
         "ativo": True,
         "data_cancelamento": None,
         "motivo_cancelamento": None,
+        "codigo_motivo": None,
         "observacao_cancelamento": None,
         "dados_removidos_em": None,
     }
@@ -139,6 +140,7 @@ def test_reason_codes_are_those_of_the_rules() -> None:
         "concorrencia": "CANCELLATION_REASON_COMPETITOR",
         "desmotivacao": "CANCELLATION_REASON_MOTIVATION",
         "outro": "CANCELLATION_REASON_OTHER",
+        "nao_informado": "CANCELLATION_REASON_NOT_GIVEN",
     }
 
 

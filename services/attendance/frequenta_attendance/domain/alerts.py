@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from frequenta_attendance.domain.calendar import day_start
 from frequenta_attendance.domain.errors import invalid
 
 # A "month" of the early period is this many days.
@@ -31,6 +29,7 @@ class AlertKind(StrEnum):
 # Most urgent first: a new member who never came, then a new member coming too little, then
 # inactivity (highest stage first).
 URGENCY = (AlertKind.NO_FIRST_VISIT, AlertKind.FEW_EARLY_VISITS, AlertKind.INACTIVITY)
+_RANK = {kind: rank for rank, kind in enumerate(URGENCY)}
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def check_thresholds(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MemberFacts:
     """What the rules need to know about one active member, as of ``today``."""
 
@@ -110,20 +109,21 @@ class MemberFacts:
     plan_code: str
     enrolled_on: date  # local date of joining
     last_visit_at: datetime | None
+    last_visit_on: date | None  # its local date
     # The latest complete 30-day month of the early period (1-based) and its visits; None when
     # no month of it is over yet.
     early_month: int | None = None
     early_month_visits: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alert:
     member_id: int
     name: str
     plan_code: str
     kind: AlertKind
     stage_days: int | None
-    opened_at: datetime
+    opened_on: date  # the local day the condition was first met; it opened at its start
     days_without_visit: int
     last_visit_at: datetime | None
     early_month: int | None = None
@@ -132,7 +132,7 @@ class Alert:
     def urgency(self) -> tuple[int, int, int, int]:
         """Sort key, most urgent first."""
         return (
-            URGENCY.index(self.kind),
+            _RANK[self.kind],
             -(self.stage_days or 0),
             -self.days_without_visit,
             self.member_id,
@@ -145,15 +145,18 @@ def early_month_end(enrolled_on: date, month: int) -> date:
 
 
 def stage_reached(days: int, stages: Sequence[int]) -> int | None:
-    """The highest stage ``days`` without a visit reaches; None below the first."""
-    return max((stage for stage in stages if stage <= days), default=None)
+    """The highest stage ``days`` without a visit reaches; None below the first (``stages``
+    increase)."""
+    for stage in reversed(stages):
+        if stage <= days:
+            return stage
+    return None
 
 
-def member_alerts(
-    facts: MemberFacts, *, today: date, thresholds: AlertThresholds, tz: ZoneInfo
-) -> list[Alert]:
-    """The open alerts of one active member, most urgent first."""
-    last_day = facts.last_visit_at.astimezone(tz).date() if facts.last_visit_at else None
+def member_alerts(facts: MemberFacts, *, today: date, thresholds: AlertThresholds) -> list[Alert]:
+    """The open alerts of one active member, most urgent first (built in that order: this runs
+    once per active member on every read of the list)."""
+    last_day = facts.last_visit_on
     idle_days = max(0, (today - (last_day or facts.enrolled_on)).days)
 
     def alert(kind: AlertKind, opened_on: date, stage: int | None = None) -> Alert:
@@ -163,7 +166,7 @@ def member_alerts(
             plan_code=facts.plan_code,
             kind=kind,
             stage_days=stage,
-            opened_at=day_start(opened_on, tz),
+            opened_on=opened_on,
             days_without_visit=idle_days,
             last_visit_at=facts.last_visit_at,
             early_month=facts.early_month if kind is AlertKind.FEW_EARLY_VISITS else None,
@@ -189,4 +192,4 @@ def member_alerts(
     stage = stage_reached(idle_days, thresholds.inactivity_stages_days)
     if stage is not None:
         found.append(alert(AlertKind.INACTIVITY, last_day + timedelta(days=stage), stage))
-    return sorted(found, key=Alert.urgency)
+    return found

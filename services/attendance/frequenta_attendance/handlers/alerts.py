@@ -2,7 +2,8 @@
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from frequenta_attendance.clock import Clock
 from frequenta_attendance.domain import errors, validation
@@ -27,12 +28,21 @@ class AlertPage:
     alerts: list[Alert]
     total: int
     thresholds: AlertThresholds
+    tz: ZoneInfo  # the gym's: an alert opened at the start of its local day
+
+    def opened_at(self, alert: Alert) -> datetime:
+        return day_start(alert.opened_on, self.tz)
 
 
 async def _open_alerts(
-    uow: UnitOfWork, *, today: date, rules: GymRules, member_id: int | None = None
+    uow: UnitOfWork,
+    *,
+    today: date,
+    rules: GymRules,
+    member_id: int | None = None,
+    kind: AlertKind | None = None,
 ) -> tuple[list[Alert], AlertThresholds]:
-    """Every open alert (of one member, or of all), most urgent first; read in one snapshot."""
+    """Every open alert (of one member or of all, of one kind or of any), most urgent first."""
     thresholds = await uow.alerts.thresholds()
     first_stage = thresholds.inactivity_stages_days[0]
     facts = await uow.alerts.member_facts(
@@ -46,7 +56,8 @@ async def _open_alerts(
     found = [
         alert
         for member in facts
-        for alert in member_alerts(member, today=today, thresholds=thresholds, tz=rules.tz)
+        for alert in member_alerts(member, today=today, thresholds=thresholds)
+        if kind is None or alert.kind is kind
     ]
     return sorted(found, key=Alert.urgency), thresholds
 
@@ -64,12 +75,10 @@ async def list_alerts(
     selected = validation.page(page, page_size)
     async with uow:
         found, thresholds = await _open_alerts(
-            uow, today=local_date(clock(), rules.tz), rules=rules
+            uow, today=local_date(clock(), rules.tz), rules=rules, kind=kind
         )
-    if kind is not None:
-        found = [alert for alert in found if alert.kind is kind]
     start = selected.offset
-    return AlertPage(found[start : start + selected.size], len(found), thresholds)
+    return AlertPage(found[start : start + selected.size], len(found), thresholds, rules.tz)
 
 
 async def list_member_alerts(
@@ -83,7 +92,7 @@ async def list_member_alerts(
         found, thresholds = await _open_alerts(
             uow, today=local_date(clock(), rules.tz), rules=rules, member_id=member_id
         )
-    return AlertPage(found, len(found), thresholds)
+    return AlertPage(found, len(found), thresholds, rules.tz)
 
 
 async def get_thresholds(*, uow: UnitOfWork) -> AlertThresholds:

@@ -139,9 +139,10 @@ async def weekly_trend(
         raise errors.invalid(
             "until_date", f"until_date {until.isoformat()} is after today ({today.isoformat()})"
         )
-    if until - timedelta(weeks=count) < validation.EARLIEST_DATE:
+    earliest = validation.EARLIEST_DATE + timedelta(weeks=count)
+    if until < earliest:  # its first week would start before the earliest date
         raise errors.invalid(
-            "until_date", f"until_date must be {validation.EARLIEST_DATE.isoformat()} or later"
+            "until_date", f"until_date must be {earliest.isoformat()} or later for {count} weeks"
         )
     periods = [*outcomes.trend_weeks(until, count), *outcomes.same_weekdays(until)]
     async with uow:
