@@ -69,6 +69,23 @@ def test_the_build_copies_every_package_and_checks_every_process() -> None:
     assert modules | {"frequenta_db", "frequenta_ops.probe"} <= imported
 
 
+def test_the_image_carries_the_chart_library_that_make_web_copies() -> None:
+    """The pages load Chart.js from the path `make web` fills; the image fills the same one
+    from the same package-lock.json, and the wheel's package data takes it in."""
+    vendor = re.search(
+        r"^WEB_VENDOR\s*:=\s*\$\(WEB\)/(\S+)$", (ROOT / "Makefile").read_text(), re.M
+    )
+    web = re.search(r"^WEB\s*:=\s*(\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    target = f"{web.group(1)}/{vendor.group(1)}"
+    copies = [args.split() for op, args in instructions(DOCKERFILE.read_text()) if op == "COPY"]
+    assert any(parts[0] == "--from=web" and parts[-1] == target for parts in copies), target
+    assert any(f"{web.group(1)}/package-lock.json" in parts for parts in copies)
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = data["package-data"]["frequenta_gateway.painel"]
+    relative = target.removeprefix("gateway/frequenta_gateway/painel/")
+    assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative
+
+
 def test_dockerignore_keeps_local_state_out_but_not_what_the_build_copies() -> None:
     patterns = [
         line.strip()
