@@ -255,5 +255,8 @@ def test_screenshots_of_every_page(tab, workspace, tmp_path):
     for name, path in pages.items():
         page = tab.open(path)
         expect(page.locator("#titulo")).not_to_be_empty()
+        if name == "resultados":  # the effect with its interval, from the API's figures
+            expect(page.locator("#diferenca")).to_contain_text("intervalo de confiança de 95%")
+            expect(page.locator("#diferenca")).not_to_contain_text("—")
         page.screenshot(path=folder / f"painel-{name}.png", full_page=True)
         assert (folder / f"painel-{name}.png").stat().st_size > 10_000

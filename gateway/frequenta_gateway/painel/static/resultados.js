@@ -24,13 +24,13 @@ Painel.page(async () => {
         el("td", { class: "numero" }, `${fmt.pct(g.ic95_inferior, 1)} a ${fmt.pct(g.ic95_superior, 1)}`),
         el("td", { class: "numero" }, g.em_acompanhamento));
     });
-    const d = data.diferenca;
+    const d = data; // diferenca, ic95_inferior and ic95_superior of contato - controle
     fill("efeito",
       el("p", { class: "destaque" }, data.conclusao),
       el("table", { class: "tabela" },
         el("thead", {}, el("tr", {}, ["Grupo", "Alunos", "Cancelaram", "Taxa de cancelamento", "IC 95%", "Ainda em acompanhamento"].map((h) => el("th", {}, h)))),
         el("tbody", {}, rows)),
-      el("p", {}, `Diferença (contato − controle): ${fmt.pct(d.diferenca, 1)}, intervalo de confiança de 95% de ` +
+      el("p", { id: "diferenca" }, `Diferença (contato − controle): ${fmt.pct(d.diferenca, 1)}, intervalo de confiança de 95% de ` +
         `${fmt.pct(d.ic95_inferior, 1)} a ${fmt.pct(d.ic95_superior, 1)}.`),
       el("p", { class: "nota" }, `Contam os alunos sorteados há mais de ${data.dias_acompanhamento} dias; ` +
         `${fmt.pct(data.proporcao_controle)} dos alunos em risco alto vão para o grupo de controle. ` +
