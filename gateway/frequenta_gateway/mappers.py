@@ -96,6 +96,7 @@ def member_out(member: pb.Member) -> members.Member:
         codigo_motivo=REASON_FROM_PROTO.get(member.cancellation_reason),
         observacao_cancelamento=_text(member.cancellation_note),
         dados_removidos_em=instant(member, "personal_data_erased_at"),
+        proxima_renovacao=_local_date(member.next_renewal_on),
     )
 
 

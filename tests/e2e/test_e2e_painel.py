@@ -111,6 +111,12 @@ def test_staff_filter_the_at_risk_list_and_open_a_member(tab, workspace):
     tab.open(f"/painel/aluno/{first['aluno_id']}")
     visits = workspace.api.get(f"/aluno/{first['aluno_id']}/frequencia").json()
     expect(page.locator("#titulo")).to_have_text(first["nome"])
+    renewal = date.fromisoformat(
+        workspace.api.get(f"/aluno/{first['aluno_id']}").json()["proxima_renovacao"]
+    )
+    expect(page.locator("#dados dt:text-is('Renovação') + dd")).to_contain_text(
+        f"{renewal:%d/%m/%Y} ("
+    )
     expect(page.locator("#fatores li").first).not_to_be_empty()
     assert page.locator("#grafico-semanas").evaluate("c => c.tagName") == "CANVAS"
     if visits["total_checkins"]:

@@ -53,6 +53,7 @@ MEMBER_EXAMPLE = {
     "codigo_motivo": None,
     "observacao_cancelamento": None,
     "dados_removidos_em": None,
+    "proxima_renovacao": "2026-02-06",
 }
 
 
@@ -180,6 +181,13 @@ class Member(ResponseModel):
         description="Enrollment instant.", examples=["2025-01-06T12:30:00Z"]
     )
     ativo: bool = Field(description="False once cancelled.", examples=[True])
+    proxima_renovacao: date | None = Field(
+        default=None,
+        description="Active members: the next plan renewal in the gym's local calendar, the end "
+        "of the current plan cycle (enrollment date plus whole multiples of the plan's months; "
+        "today on the renewal day); null once cancelled.",
+        examples=["2026-02-06"],
+    )
     data_cancelamento: datetime | None = Field(
         description="When the membership ended.", examples=[None]
     )

@@ -16,6 +16,7 @@ from frequenta_attendance import import_mappers, mappers
 from frequenta_attendance.clock import Clock
 from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.batch import MAX_BATCH_ROWS
+from frequenta_attendance.domain.calendar import local_date
 from frequenta_attendance.domain.rules import GymRules
 from frequenta_attendance.handlers import (
     attendance,
@@ -27,6 +28,7 @@ from frequenta_attendance.handlers import (
     turnstile,
     visits,
 )
+from frequenta_attendance.models import Member
 from frequenta_attendance.reports import handlers as reports
 from frequenta_attendance.reports import mappers as report_mappers
 from frequenta_attendance.retention_grpc import RetentionRpcs
@@ -66,6 +68,11 @@ class AttendanceServicer(RetentionRpcs, attendance_pb2_grpc.AttendanceServiceSer
         the gym's rules."""
         return {"uow": self._deps.uow(), "clock": self._deps.clock, "rules": self._deps.rules}
 
+    def _member(self, member: Member) -> pb.Member:
+        """The member on the wire, its next renewal counted from today in the gym's calendar."""
+        tz = self._deps.rules.tz
+        return mappers.member(member, today=local_date(self._deps.clock(), tz), tz=tz)
+
     # -- members ---------------------------------------------------------------------------------
 
     async def RegisterMember(
@@ -80,13 +87,13 @@ class AttendanceServicer(RetentionRpcs, attendance_pb2_grpc.AttendanceServiceSer
             plan_id=request.plan_id,
             enrolled_at=mappers.instant(request, "enrolled_at"),
         )
-        return pb.RegisterMemberResponse(member=mappers.member(member))
+        return pb.RegisterMemberResponse(member=self._member(member))
 
     async def GetMember(
         self, request: pb.GetMemberRequest, context: Context
     ) -> pb.GetMemberResponse:
         member = await members.get_member(uow=self._deps.uow(), member_id=request.member_id)
-        return pb.GetMemberResponse(member=mappers.member(member))
+        return pb.GetMemberResponse(member=self._member(member))
 
     async def ListMembers(
         self, request: pb.ListMembersRequest, context: Context
@@ -100,7 +107,7 @@ class AttendanceServicer(RetentionRpcs, attendance_pb2_grpc.AttendanceServiceSer
             page_size=request.page_size,
             member_ids=request.member_ids,
         )
-        return pb.ListMembersResponse(members=[mappers.member(m) for m in found], total=total)
+        return pb.ListMembersResponse(members=[self._member(m) for m in found], total=total)
 
     async def CancelMembership(
         self, request: pb.CancelMembershipRequest, context: Context
@@ -112,7 +119,7 @@ class AttendanceServicer(RetentionRpcs, attendance_pb2_grpc.AttendanceServiceSer
             reason=mappers.cancellation_reason(request.reason),
             note=request.note,
         )
-        return pb.CancelMembershipResponse(member=mappers.member(member))
+        return pb.CancelMembershipResponse(member=self._member(member))
 
     async def EraseMemberPersonalData(
         self, request: pb.EraseMemberPersonalDataRequest, context: Context
@@ -124,7 +131,7 @@ class AttendanceServicer(RetentionRpcs, attendance_pb2_grpc.AttendanceServiceSer
             reason=request.reason,
         )
         return pb.EraseMemberPersonalDataResponse(
-            member=mappers.member(erasure.member), already_erased=erasure.already_erased
+            member=self._member(erasure.member), already_erased=erasure.already_erased
         )
 
     # -- plans -----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ what cannot be decoded; the rules themselves are checked by the handlers."""
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -11,7 +12,9 @@ from sqlalchemy import Row
 
 from frequenta.attendance.v1 import attendance_pb2 as pb
 from frequenta_attendance.domain import errors
+from frequenta_attendance.domain.calendar import local_date
 from frequenta_attendance.domain.enums import CancellationReason, CheckInSource, MemberStatus
+from frequenta_attendance.domain.renewal import next_renewal
 from frequenta_attendance.domain.visits import duration_minutes
 from frequenta_attendance.handlers.attendance import Attendance
 from frequenta_attendance.models import Member, Plan, Visit
@@ -101,7 +104,13 @@ def plan(value: Plan) -> pb.Plan:
     )
 
 
-def member(value: Member) -> pb.Member:
+def member(value: Member, *, today: date, tz: ZoneInfo) -> pb.Member:
+    """``today`` and ``tz``: the gym's local date and zone, for the next renewal date."""
+    renewal = (
+        next_renewal(local_date(value.enrolled_at, tz), value.plan.duration_months, today)
+        if value.active
+        else None
+    )
     encoded = pb.Member(
         id=value.id,
         name=value.name,
@@ -112,6 +121,7 @@ def member(value: Member) -> pb.Member:
         enrolled_at=timestamp(value.enrolled_at),
         active=value.active,
         cancellation_note=value.cancellation_note or "",
+        next_renewal_on=_iso(renewal),
     )
     if value.cancelled_at is not None:
         encoded.cancelled_at.CopyFrom(timestamp(value.cancelled_at))

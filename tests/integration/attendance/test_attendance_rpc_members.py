@@ -1,7 +1,7 @@
 """RegisterMember, GetMember, ListMembers and CancelMembership over gRPC on real PostgreSQL."""
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 
 import grpc
 import pytest
@@ -42,6 +42,9 @@ async def test_register_member_stores_and_returns_every_field(attendance, defaul
     assert member.plan == default_plans["trimestral"]
     assert member.active and not member.HasField("cancelled_at")
     assert abs(instant(member.enrolled_at) - enrolled) < timedelta(milliseconds=1)
+    # the quarterly cycle after 90 days: the next end, on or after today, within one term
+    renewal = date.fromisoformat(member.next_renewal_on)
+    assert now().date() - timedelta(days=1) <= renewal <= now().date() + timedelta(days=93)
 
     fetched = await attendance.GetMember(pb.GetMemberRequest(member_id=member.id))
     assert fetched.member == member
@@ -300,6 +303,7 @@ async def test_cancel_membership_records_date_reason_and_note(attendance, regist
     assert cancelled.cancelled_at == ts(ended)
     assert cancelled.cancellation_reason == pb.CANCELLATION_REASON_RELOCATION
     assert cancelled.cancellation_note == "Mudou para Curitiba\nsem academia perto"
+    assert member.next_renewal_on and cancelled.next_renewal_on == ""
     assert (await attendance.GetMember(pb.GetMemberRequest(member_id=member.id))).member == (
         cancelled
     )

@@ -3,6 +3,7 @@ fields only when the value exists."""
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,6 +14,7 @@ from frequenta_attendance.models import Member, Plan, Visit
 from frequenta_kit.errors import InvalidInput
 
 ENTERED = datetime(2026, 3, 4, 15, 0, 0, 123456, tzinfo=UTC)
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
 def test_instants_are_aware_utc_and_unset_is_none():
@@ -98,8 +100,9 @@ def test_an_active_member_has_no_cancellation_fields():
         cancellation_reason=None,
         cancellation_note=None,
     )
-    encoded = mappers.member(member)
+    encoded = mappers.member(member, today=date(2026, 3, 4), tz=SAO_PAULO)
     assert (encoded.phone, encoded.birth_date) == ("", "1990-05-17")
+    assert encoded.next_renewal_on == "2027-03-04"  # the 12-month cycle ends a year on
     assert not encoded.HasField("cancelled_at")
     assert encoded.cancellation_reason == pb.CANCELLATION_REASON_UNSPECIFIED
     assert mappers.instant(encoded, "enrolled_at") == ENTERED
@@ -120,10 +123,35 @@ def test_a_cancelled_member_exports_reason_and_date_only():
         cancellation_reason=CancellationReason.MOTIVATION,
         cancellation_note="sem tempo",
     )
+    assert mappers.member(member, today=date(2026, 3, 4), tz=SAO_PAULO).next_renewal_on == ""
     exported = mappers.exported_member(member)
     assert exported.cancellation_reason == pb.CANCELLATION_REASON_MOTIVATION
     assert mappers.instant(exported, "cancelled_at") == ENTERED
     assert (exported.plan_code, exported.plan_duration_months) == ("anual", 12)
+
+
+def test_the_renewal_counts_from_the_local_enrollment_day():
+    late_evening = datetime(2026, 2, 1, 1, 30, tzinfo=UTC)  # 31 Jan 22:30 in Sao Paulo
+    member = Member(
+        id=7,
+        name="Caio",
+        email="caio@example.com",
+        phone=None,
+        birth_date=None,
+        plan=Plan(id=1, code="mensal", name="Mensal", duration_months=1, price=Decimal("99")),
+        plan_id=1,
+        enrolled_at=late_evening,
+        active=True,
+        cancelled_at=None,
+        cancellation_reason=None,
+        cancellation_note=None,
+    )
+    assert mappers.member(member, today=date(2026, 2, 10), tz=SAO_PAULO).next_renewal_on == (
+        "2026-02-28"
+    )
+    assert mappers.member(member, today=date(2026, 2, 10), tz=ZoneInfo("UTC")).next_renewal_on == (
+        "2026-03-01"
+    )
 
 
 def test_visit_duration_is_set_only_with_an_exit():

@@ -56,6 +56,7 @@ def test_active_member_to_json() -> None:
         plan=PLAN,
         enrolled_at=ts("2025-01-06T12:30:00Z"),
         active=True,
+        next_renewal_on="2025-02-06",
     )
     assert mappers.member_out(member).model_dump(mode="json") == {
         "id": 42,
@@ -67,6 +68,7 @@ def test_active_member_to_json() -> None:
         "plano": mappers.plan_out(PLAN).model_dump(mode="json"),
         "data_matricula": "2025-01-06T12:30:00Z",
         "ativo": True,
+        "proxima_renovacao": "2025-02-06",
         "data_cancelamento": None,
         "motivo_cancelamento": None,
         "codigo_motivo": None,
@@ -96,6 +98,7 @@ def test_cancelled_member_to_json() -> None:
     assert data["data_cancelamento"] == "2025-03-31T21:00:00Z"
     assert data["motivo_cancelamento"] == "falta_de_tempo"
     assert data["observacao_cancelamento"] == "sem tempo"
+    assert data["proxima_renovacao"] is None
 
 
 def test_registration_to_proto_converts_the_instant_to_utc() -> None:

@@ -25,7 +25,7 @@ Painel.page(async (current) => {
   fill("dados", [
     ["Plano", `${m.plano.nome} (${m.plano.duracao_meses} ${m.plano.duracao_meses === 1 ? "mês" : "meses"})`],
     ["Matrícula", fmt.date(m.data_matricula)],
-    ["Renovação", m.proxima_renovacao ? fmt.date(m.proxima_renovacao) : (renewal ? renewal.descricao : "—")],
+    ["Renovação", m.proxima_renovacao ? `${fmt.date(m.proxima_renovacao)} (${untilDay(m.proxima_renovacao)})` : (renewal ? renewal.descricao : "—")],
     ["Situação", m.ativo ? "ativo" : `cancelado em ${fmt.date(m.data_cancelamento)} (${fmt.words(m.codigo_motivo || m.motivo_cancelamento)})`],
     ["Contato", [m.email, m.telefone].filter(Boolean).join(" · ")],
   ].flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
@@ -123,4 +123,12 @@ async function contacts(id, { api, el, fill, fmt, state, CHANNEL }) {
     await list();
   });
   await list();
+}
+
+/** "hoje", "em 1 dia" or "em N dias" from today (the browser's calendar) to a "YYYY-MM-DD" date. */
+function untilDay(iso) {
+  const now = new Date();
+  const today = Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+  const days = Math.round((Date.parse(`${iso}T00:00:00Z`) - today) / 86400000);
+  return days === 0 ? "hoje" : `em ${days} ${days === 1 ? "dia" : "dias"}`;
 }
