@@ -1,6 +1,7 @@
 """The retention RPCs of AttendanceService (alerts and outcome reports): decode the request,
 call the use case, encode the answer. Mixed into AttendanceServicer (grpc_api.py)."""
 
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -16,9 +17,7 @@ class RetentionRpcs:
     """Needs ``_deps`` (grpc_api.Dependencies) and ``_timed()`` from the servicer."""
 
     _deps: Any
-
-    def _timed(self) -> dict[str, Any]:
-        raise NotImplementedError  # the servicer's
+    _timed: Callable[[], dict[str, Any]]
 
     async def ListAlerts(
         self, request: rpb.ListAlertsRequest, context: Context
