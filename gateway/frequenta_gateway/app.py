@@ -10,6 +10,8 @@ from frequenta_gateway.auth import tokens
 from frequenta_gateway.auth.policies import document_policies
 from frequenta_gateway.body_limits import install_body_limits
 from frequenta_gateway.cache import ResponseCache
+from frequenta_gateway.cache.hits import install_cached_hits
+from frequenta_gateway.cache.policy import FREQUENCIA, RISCO
 from frequenta_gateway.clients import Backends
 from frequenta_gateway.errors import install_error_handlers
 from frequenta_gateway.observability import install_observability
@@ -135,5 +137,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         document_policies(module.router)
         app.include_router(module.router)
     app.mount(painel.STATIC_PATH, painel.static_files(), name="painel-static")
+    install_cached_hits(
+        app,
+        [(attendance.router, attendance.PATH, FREQUENCIA), (churn.router, churn.RISK_PATH, RISCO)],
+    )
     install_observability(app)  # X-Request-ID on every request and response; GET /metrics
     return app

@@ -105,6 +105,13 @@ class RolePolicy(Policy):
             return checked
         return self.authorize(request, token)
 
+    def lets_in(self, principal: Principal, member_id: object) -> bool:
+        """Whether ``principal`` may call the route, for the member id of its path (None for a
+        route without one)."""
+        if principal.papel in self.roles:
+            return True
+        return principal.papel in self.own_member_roles and member_id == principal.aluno_id
+
     def authorize(self, request: Request, token: str | None) -> Principal:
         """The caller of ``request`` if this policy lets them in; ApiError 401, 403 or the
         unknown member's 404 otherwise."""
@@ -120,14 +127,11 @@ class RolePolicy(Policy):
         except tokens.TokenError as error:
             raise unauthenticated(error.code, error.message, invalid_token=True) from None
         request.state.principal = principal
-        if principal.papel in self.roles:
+        member_id = request.path_params.get("id")
+        if self.lets_in(principal, member_id):
             request.state.policy = self
             return principal
         if principal.papel in self.own_member_roles:
-            member_id = request.path_params.get("id")
-            if member_id == principal.aluno_id:
-                request.state.policy = self
-                return principal
             raise member_not_found(member_id)
         raise ApiError(
             403,

@@ -19,6 +19,8 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,7 +32,7 @@ from pydantic import BaseModel
 from frequenta_gateway.cache.breaker import Breaker
 from frequenta_gateway.cache.flight import SingleFlight
 from frequenta_gateway.cache.policy import FREQUENCIA, LISTA, RISCO, CachePolicy, canonical, encode
-from frequenta_gateway.cache.store import CacheStore
+from frequenta_gateway.cache.store import CacheStore, Lookup
 from frequenta_gateway.settings import GatewaySettings
 from frequenta_kit.cache_versions import REDIS_ERRORS, VersionKeys, redis_client
 
@@ -79,14 +81,13 @@ class ResponseCache:
 
     async def attendance(self, member_id: int, answer: Answer, **params: Any) -> Response:
         """GET /aluno/{id}/frequencia: the member's version."""
-        keys = [self._keys.member(member_id)] if self.store else []
-        marks = [self._keys.writing(member_id)] if self.store else []
+        keys, marks = self._member_keys(FREQUENCIA, member_id)
         return await self._answer(FREQUENCIA, keys, str(member_id), params, answer, marks)
 
     async def churn_risk(self, member_id: int, answer: Answer) -> Response:
         """GET /aluno/{id}/risco-churn: the member's versions (attendance's and churn's
         projection's) and the serving model's."""
-        keys, marks = self._risk_keys(member_id) if self.store else ([], [])
+        keys, marks = self._member_keys(RISCO, member_id)
         return await self._answer(RISCO, keys, str(member_id), {}, answer, marks)
 
     async def at_risk(self, answer: Answer, **params: Any) -> Response:
@@ -96,10 +97,42 @@ class ResponseCache:
 
     # -- cache-aside ---------------------------------------------------------------------------
 
-    def _risk_keys(self, member_id: int) -> tuple[list[str], list[str]]:
+    async def look(self, route: str, member_id: int, params: dict[str, Any]) -> "Looked | None":
+        """Look up a member's route (FREQUENCIA or RISCO) for these query parameters before
+        routing (:mod:`frequenta_gateway.cache.hits`); a hit is counted here. None when the
+        route must decide alone (the cache off, the breaker open, a generation owed). A failure
+        is kept in the result, not reported: the route, handed the result through
+        :data:`LOOKED`, reports it and answers as after its own lookup, without another."""
+        store = self.store
+        if store is None or self._generation_owed or self.breaker.is_open:
+            return None
+        keys, marks = self._member_keys(route, member_id)
+        arguments = (keys, *self._entry(route, str(member_id), params), marks)
+        try:
+            looked = Looked(arguments, await store.lookup(*arguments))
+        except REDIS_ERRORS as error:
+            return Looked(arguments, None, error)
+        if looked.hit is not None:
+            CACHE_REQUESTS.labels(route, "hit").inc()
+        return looked
+
+    def _member_keys(self, route: str, member_id: int) -> tuple[list[str], list[str]]:
+        """The version counters and the write marks of a member's route."""
+        if self.store is None:
+            return [], []
         keys = self._keys
+        if route == FREQUENCIA:
+            return [keys.member(member_id)], [keys.writing(member_id)]
         counters = [keys.member(member_id), keys.projected_member(member_id), keys.model]
         return counters, [keys.writing(member_id), keys.projecting(member_id)]
+
+    def _entry(self, route: str, subject: str, params: dict[str, Any]) -> tuple[str, str]:
+        """The head and tail of an entry's key (the versions go between): the route, the
+        subject, today's local date (answers that default to "today" change with it) and the
+        query."""
+        assert self.store is not None
+        today = datetime.now(self._tz).date().isoformat()
+        return f"{self.store.prefix}:c:{route}:{subject}:", f":{today}:{canonical(params)}"
 
     @property
     def _keys(self) -> VersionKeys:
@@ -118,15 +151,13 @@ class ResponseCache:
         store = self.store
         if store is None or not self.breaker.allow():
             return _respond(route, "bypass", encode(await answer()))
-        today = datetime.now(self._tz).date().isoformat()
-        head = f"{store.prefix}:c:{route}:{subject}:"
-        tail = f":{today}:{canonical(params)}"
+        head, tail = self._entry(route, subject, params)
         try:
             if self._generation_owed:
                 await store.new_generation()
                 self._generation_owed = False
                 log.info("cache back: new generation, answers cached before are unreachable")
-            found = await store.lookup(version_keys, head, tail, marks)
+            found = await _lookup(store, version_keys, head, tail, marks)
         except REDIS_ERRORS as error:
             self._failed(error)
             return _respond(route, "error", encode(await answer()))
@@ -183,6 +214,38 @@ class ResponseCache:
             log.warning("cache bypassed: Redis failed (%r)", error)
         self.breaker.failed()
         self._generation_owed = True
+
+
+@dataclass(frozen=True)
+class Looked:
+    """A lookup made before routing: its arguments, and the entry or Redis's error."""
+
+    arguments: tuple[Any, ...]
+    found: Lookup | None
+    error: BaseException | None = None
+
+    @property
+    def hit(self) -> bytes | None:
+        return None if self.found is None or self.found.writing else self.found.value
+
+
+# The lookup made before routing for the request being answered, if any: set by the hits
+# middleware around the route, so that a request costs one lookup, hit or miss.
+LOOKED: ContextVar[Looked | None] = ContextVar("frequenta_cache_looked", default=None)
+
+
+async def _lookup(
+    store: CacheStore, keys: list[str], head: str, tail: str, marks: list[str] | None
+) -> Lookup:
+    """The lookup made before routing for these very arguments, else a new one."""
+    looked = LOOKED.get()
+    if looked is not None and looked.arguments == (keys, head, tail, marks):
+        LOOKED.set(None)
+        if looked.error is not None:
+            raise looked.error
+        assert looked.found is not None
+        return looked.found
+    return await store.lookup(keys, head, tail, marks)
 
 
 def _respond(route: str, result: str, body: bytes) -> Response:

@@ -15,9 +15,11 @@ from frequenta_gateway.schemas.errors import error_responses
 
 router = APIRouter(tags=["frequencia"], route_class=PolicyFirstRoute)
 
+PATH = "/aluno/{id:int}/frequencia"
+
 
 @router.get(
-    "/aluno/{id:int}/frequencia",
+    PATH,
     response_model=Attendance,
     summary="Attendance history and summary",
     response_description="Summary, weekly series and a page of visits.",

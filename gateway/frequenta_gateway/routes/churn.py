@@ -21,9 +21,11 @@ from frequenta_gateway.settings import GatewaySettings
 
 router = APIRouter(tags=["risco"], route_class=PolicyFirstRoute)
 
+RISK_PATH = "/aluno/{id:int}/risco-churn"
+
 
 @router.get(
-    "/aluno/{id:int}/risco-churn",
+    RISK_PATH,
     response_model=ChurnRisk,
     summary="Churn risk of a member",
     response_description="The risk now and the factors behind it.",
