@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import Insert, func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frequenta.events.v1 import events_pb2 as ev
@@ -98,6 +98,14 @@ class OutboxRepository:
         self._session.add(row)
         self._note(envelope)
         return row
+
+    def insert_of(self, envelope: ev.EventEnvelope) -> Insert:
+        """``add`` as a plain INSERT statement, for a repository that writes the row within a
+        statement of its own (a check-in's visit and event, ``VisitRepository.add``); noted
+        as ``add`` notes it. The row is stored only if the caller executes the statement."""
+        statement = insert(OutboxMessage.__table__).values(**_event_values(envelope))
+        self._note(envelope)
+        return statement
 
     async def add_many(self, envelopes: Sequence[ev.EventEnvelope]) -> None:
         """``add`` for many events at once: one multi-row INSERT, now (bulk imports), instead

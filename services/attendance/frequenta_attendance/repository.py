@@ -5,14 +5,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select, tuple_
+from sqlalchemy import Row, Select, and_, func, insert, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frequenta.events.v1 import events_pb2 as ev
 from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.enums import MemberStatus
 from frequenta_attendance.domain.validation import Page
 from frequenta_attendance.domain.visits import Window
+from frequenta_attendance.outbox import OutboxRepository
 from frequenta_attendance.models import (
     MEMBER_EMAIL_UNIQUE,
     PLAN_CODE_UNIQUE,
@@ -24,6 +26,12 @@ from frequenta_attendance.models import (
 )
 
 UNIQUE_VIOLATION = "23505"
+# The sequence of the visits' identity column: a check-in draws its visit's id with the
+# member's lock (MemberRepository.lock_for_check_in), so that the event can carry it and be
+# written in the visit's own INSERT statement (VisitRepository.add).
+VISIT_ID_SEQUENCE = "checkins_id_seq"
+_MEMBERS = Member.__table__
+_VISITS = Visit.__table__
 
 
 class ConcurrentVisit(Exception):
@@ -84,6 +92,23 @@ class MemberRepository:
         if for_update:
             query = query.with_for_update(of=Member, key_share=True)
         return await self._session.scalar(query)
+
+    async def lock_for_check_in(self, member_id: int) -> Row[Any] | None:
+        """What a check-in needs of the member (``id``, ``enrolled_at``, ``cancelled_at``) and
+        the id of the visit it may store (``visit_id``, drawn from the visits' sequence; unused
+        if the check-in is refused), with the member's row locked as ``get(for_update=True)``
+        locks it: one plain statement, no ORM object."""
+        query = (
+            select(
+                _MEMBERS.c.id,
+                _MEMBERS.c.data_matricula.label("enrolled_at"),
+                _MEMBERS.c.data_cancelamento.label("cancelled_at"),
+                func.nextval(VISIT_ID_SEQUENCE).label("visit_id"),
+            )
+            .where(_MEMBERS.c.id == member_id)
+            .with_for_update(key_share=True)
+        )
+        return (await self._session.execute(query)).first()
 
     async def email_taken(self, email: str) -> bool:
         query = select(Member.id).where(func.lower(Member.email) == func.lower(email)).limit(1)
@@ -152,8 +177,9 @@ EXPORTED_VISIT_COLUMNS = (
 
 
 class VisitRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, outbox: OutboxRepository) -> None:
         self._session = session
+        self._outbox = outbox
 
     async def claim_idempotency_key(self, key: str) -> bool:
         """Take the key's transaction-scoped advisory lock, without waiting: False while
@@ -209,11 +235,30 @@ class VisitRepository:
         )
         return await self._session.scalar(query)
 
-    async def add(self, visit: Visit) -> None:
-        self._session.add(visit)
-        constraint = await _flush(self._session)
-        if constraint in (VISIT_KEY_UNIQUE, VISIT_ENTRY_UNIQUE):
-            raise ConcurrentVisit(constraint)
+    async def add(self, visit: Visit, event: ev.EventEnvelope) -> None:
+        """Store ``visit`` (its id already drawn, see MemberRepository.lock_for_check_in) and
+        the outbox row of its ``event`` in one statement, now: the visit's INSERT as a
+        data-modifying CTE of the outbox row's. ``visit`` stays a plain object, outside the
+        session. ConcurrentVisit if another transaction stored its key or entry first."""
+        if visit.id is None:
+            raise ValueError("the visit's id is drawn before it is added")
+        stored = insert(_VISITS).values(
+            id=visit.id,
+            aluno_id=visit.member_id,
+            data_entrada=visit.entered_at,
+            data_saida=visit.exited_at,
+            origem=visit.source,
+            dispositivo_id=visit.device_id,
+            chave_idempotencia=visit.idempotency_key,
+        )
+        statement = self._outbox.insert_of(event).add_cte(stored.cte("visita"))
+        try:
+            await self._session.execute(statement)
+        except IntegrityError as error:
+            constraint = _violated_unique_constraint(error)
+            if constraint in (VISIT_KEY_UNIQUE, VISIT_ENTRY_UNIQUE):
+                raise ConcurrentVisit(constraint) from None
+            raise
 
     async def times_of_member(self, member_id: int) -> Sequence[Row[tuple[datetime, Any]]]:
         """Entry and exit of every visit of the member (rows with ``entered_at``, ``exited_at``)."""
