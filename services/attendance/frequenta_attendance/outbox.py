@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, func, insert
+from sqlalchemy import func, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frequenta.events.v1 import events_pb2 as ev
@@ -99,13 +99,13 @@ class OutboxRepository:
         self._note(envelope)
         return row
 
-    def insert_of(self, envelope: ev.EventEnvelope) -> Insert:
-        """``add`` as a plain INSERT statement, for a repository that writes the row within a
+    def event_row(self, envelope: ev.EventEnvelope) -> dict[str, Any]:
+        """``add`` as the values of the row, for a repository that inserts it within a
         statement of its own (a check-in's visit and event, ``VisitRepository.add``); noted
-        as ``add`` notes it. The row is stored only if the caller executes the statement."""
-        statement = insert(OutboxMessage.__table__).values(**_event_values(envelope))
+        as ``add`` notes it. The row is stored only if the caller inserts it."""
+        values = _event_values(envelope)
         self._note(envelope)
-        return statement
+        return values
 
     async def add_many(self, envelopes: Sequence[ev.EventEnvelope]) -> None:
         """``add`` for many events at once: one multi-row INSERT, now (bulk imports), instead

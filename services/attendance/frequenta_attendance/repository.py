@@ -5,16 +5,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, insert, or_, select, tuple_
+from sqlalchemy import Row, Select, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frequenta.events.v1 import events_pb2 as ev
+from frequenta_attendance import check_in_sql
 from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.enums import MemberStatus
 from frequenta_attendance.domain.validation import Page
 from frequenta_attendance.domain.visits import Window
-from frequenta_attendance.outbox import OutboxRepository
 from frequenta_attendance.models import (
     MEMBER_EMAIL_UNIQUE,
     PLAN_CODE_UNIQUE,
@@ -24,14 +24,9 @@ from frequenta_attendance.models import (
     Plan,
     Visit,
 )
+from frequenta_attendance.outbox import OutboxRepository
 
 UNIQUE_VIOLATION = "23505"
-# The sequence of the visits' identity column: a check-in draws its visit's id with the
-# member's lock (MemberRepository.lock_for_check_in), so that the event can carry it and be
-# written in the visit's own INSERT statement (VisitRepository.add).
-VISIT_ID_SEQUENCE = "checkins_id_seq"
-_MEMBERS = Member.__table__
-_VISITS = Visit.__table__
 
 
 class ConcurrentVisit(Exception):
@@ -98,17 +93,8 @@ class MemberRepository:
         the id of the visit it may store (``visit_id``, drawn from the visits' sequence; unused
         if the check-in is refused), with the member's row locked as ``get(for_update=True)``
         locks it: one plain statement, no ORM object."""
-        query = (
-            select(
-                _MEMBERS.c.id,
-                _MEMBERS.c.data_matricula.label("enrolled_at"),
-                _MEMBERS.c.data_cancelamento.label("cancelled_at"),
-                func.nextval(VISIT_ID_SEQUENCE).label("visit_id"),
-            )
-            .where(_MEMBERS.c.id == member_id)
-            .with_for_update(key_share=True)
-        )
-        return (await self._session.execute(query)).first()
+        result = await self._session.execute(check_in_sql.LOCK_MEMBER, {"member_id": member_id})
+        return result.first()
 
     async def email_taken(self, email: str) -> bool:
         query = select(Member.id).where(func.lower(Member.email) == func.lower(email)).limit(1)
@@ -193,27 +179,24 @@ class VisitRepository:
 
     async def keyed_and_within(
         self, member_id: int, window: Window, key: str | None
-    ) -> tuple[Visit | None, list[Visit]]:
+    ) -> tuple[Visit | None, list[Row[Any]]]:
         """The visit stored with the idempotency ``key`` (of any member; None without a key),
-        and the member's visits entered within ``window`` in entry order, in one query (what
-        a check-in reads)."""
-        within = [Visit.member_id == member_id, Visit.entered_at >= window.since]
-        if window.until is not None:
-            within.append(Visit.entered_at <= window.until)
-        condition = and_(*within)
-        if key is not None:
-            condition = or_(condition, Visit.idempotency_key == key)
-        query = select(Visit).where(condition).order_by(Visit.entered_at)
-        found = (await self._session.scalars(query)).all()
-        keyed = next((v for v in found if key is not None and v.idempotency_key == key), None)
+        and the member's visits entered within ``window`` in entry order (rows with the Visit's
+        attribute names), in one query (what a check-in reads)."""
+        query = check_in_sql.keyed_and_within(
+            bounded=window.until is not None, keyed=key is not None
+        )
+        parameters = {"member_id": member_id, "since": window.since, "until": window.until}
+        found = (await self._session.execute(query, {**parameters, "key": key})).all()
+        keyed = next((row for row in found if key is not None and row.idempotency_key == key), None)
         nearby = [
-            v
-            for v in found
-            if v.member_id == member_id
-            and v.entered_at >= window.since
-            and (window.until is None or v.entered_at <= window.until)
+            row
+            for row in found
+            if row.member_id == member_id
+            and row.entered_at >= window.since
+            and (window.until is None or row.entered_at <= window.until)
         ]
-        return keyed, nearby
+        return (Visit(**keyed._asdict()) if keyed is not None else None), nearby
 
     async def entered_within(self, member_id: int, window: Window) -> Sequence[Visit]:
         query = select(Visit).where(Visit.member_id == member_id, Visit.entered_at >= window.since)
@@ -237,23 +220,23 @@ class VisitRepository:
 
     async def add(self, visit: Visit, event: ev.EventEnvelope) -> None:
         """Store ``visit`` (its id already drawn, see MemberRepository.lock_for_check_in) and
-        the outbox row of its ``event`` in one statement, now: the visit's INSERT as a
-        data-modifying CTE of the outbox row's. ``visit`` stays a plain object, outside the
-        session. ConcurrentVisit if another transaction stored its key or entry first."""
+        the outbox row of its ``event`` in one statement, now. ``visit`` stays a plain object,
+        outside the session. ConcurrentVisit if another transaction stored its key or entry
+        first."""
         if visit.id is None:
             raise ValueError("the visit's id is drawn before it is added")
-        stored = insert(_VISITS).values(
-            id=visit.id,
-            aluno_id=visit.member_id,
-            data_entrada=visit.entered_at,
-            data_saida=visit.exited_at,
-            origem=visit.source,
-            dispositivo_id=visit.device_id,
-            chave_idempotencia=visit.idempotency_key,
-        )
-        statement = self._outbox.insert_of(event).add_cte(stored.cte("visita"))
+        parameters = {
+            "visita_id": visit.id,
+            "visita_aluno_id": visit.member_id,
+            "visita_data_entrada": visit.entered_at,
+            "visita_data_saida": visit.exited_at,
+            "visita_origem": visit.source,
+            "visita_dispositivo_id": visit.device_id,
+            "visita_chave_idempotencia": visit.idempotency_key,
+            **self._outbox.event_row(event),
+        }
         try:
-            await self._session.execute(statement)
+            await self._session.execute(check_in_sql.VISIT_AND_EVENT, parameters)
         except IntegrityError as error:
             constraint = _violated_unique_constraint(error)
             if constraint in (VISIT_KEY_UNIQUE, VISIT_ENTRY_UNIQUE):
