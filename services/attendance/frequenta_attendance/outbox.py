@@ -4,9 +4,12 @@ of work, so they commit (or roll back) with the change that caused them. The rel
 
     async with uow:
         ...  # change the state
-        uow.outbox.add(events.check_in_recorded(visit))          # a domain event
+        uow.outbox.add(events.check_out_recorded(visit))         # a domain event
         uow.outbox.add_work("bulk-checkins", body, message_id)   # a job for a work queue
         await uow.commit()
+
+A check-in writes its event's row within the visit's own INSERT instead
+(``VisitRepository.add``, with the row's values from :meth:`OutboxRepository.event_row`).
 
 The repository also remembers which members the events of its transaction are about (and
 whether the at-risk list changed: a cancellation, an erasure of personal data): the unit of
