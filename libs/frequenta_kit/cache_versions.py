@@ -57,10 +57,21 @@ BUMPS = Counter(
 # How long a write mark (mark_members) lasts at most: a writer that dies does not keep its
 # members out of the cache for longer. A transaction longer than this loses the mark's cover.
 WRITE_MARK_MS = 10_000
-# Lifts one writer's marks: a mark counts the writers in flight; gone at zero (or if expired).
-_UNMARK = """
+# Sets one writer's marks (a mark counts the writers in flight) for ARGV[1] ms at most.
+_MARK = """
 for _, key in ipairs(KEYS) do
-  if redis.call('DECR', key) <= 0 then redis.call('DEL', key) end
+  redis.call('INCR', key)
+  redis.call('PEXPIRE', key, ARGV[1])
+end
+return 0
+"""
+# Bumps the ARGV[1] first keys (versions), then lifts one writer's marks, the other keys: a
+# mark is gone at zero (or if expired).
+_BUMP = """
+local versions = tonumber(ARGV[1])
+for i = 1, versions do redis.call('INCR', KEYS[i]) end
+for i = versions + 1, #KEYS do
+  if redis.call('DECR', KEYS[i]) <= 0 then redis.call('DEL', KEYS[i]) end
 end
 return 0
 """
@@ -122,6 +133,10 @@ class CacheVersions:
         self._owed = False  # a bump was lost: the generation must change
         self._failures = 0
         self._paying: asyncio.Task[None] | None = None
+        # One script call per mark and per bump: a single command is cheaper for the client
+        # than a pipeline of several (redis-py sends EVALSHA, loading the script if needed).
+        self._mark_script = client.register_script(_MARK) if client is not None else None
+        self._bump_script = client.register_script(_BUMP) if client is not None else None
 
     @classmethod
     def open(cls, settings: BaseProcessSettings) -> "CacheVersions":
@@ -165,7 +180,7 @@ class CacheVersions:
         self, member_ids: Iterable[int], *, risk_list: bool = False, marked: bool = False
     ) -> bool:
         """Bump each member's version (and the list's), and lift the marks of
-        :meth:`mark_members` if ``marked``: one pipelined round trip."""
+        :meth:`mark_members` if ``marked``: one round trip."""
         keys = self.keys
         return await self._bump(member_ids, keys.member, keys.writing, risk_list, marked)
 
@@ -205,15 +220,11 @@ class CacheVersions:
         return await self._increment([self.keys.generation])
 
     async def _mark(self, marks: list[str]) -> bool:
-        """INCR each write mark (one per writer in flight) with an expiry, in one pipeline."""
-        if not marks or self._client is None or self._owed:
+        """INCR each write mark (one per writer in flight) with an expiry, in one script call."""
+        if not marks or self._mark_script is None or self._owed:
             return False
         try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                for mark in marks:
-                    pipe.incr(mark)
-                    pipe.pexpire(mark, WRITE_MARK_MS)
-                await pipe.execute()
+            await self._mark_script(keys=marks, args=[WRITE_MARK_MS])
         except REDIS_ERRORS as error:
             log.warning("cache write marks not set: %r", error)
             self._owe("a mark failed")
@@ -221,23 +232,18 @@ class CacheVersions:
         return True
 
     async def _increment(self, keys: list[str], unmark: list[str] | None = None) -> bool:
-        """INCR every key and lift the ``unmark`` write marks, in one pipeline. False (logged,
-        counted, and owed) if Redis failed.
+        """INCR every key and lift the ``unmark`` write marks, in one script call. False
+        (logged, counted, and owed) if Redis failed.
 
         While a generation bump is owed, nothing is sent: that bump, made after this commit,
         covers it, and a hung Redis then costs a write no timeout at all."""
-        if not keys or self._client is None:
+        if not keys or self._bump_script is None:
             return True
         if self._owed:
             BUMPS.labels("owed").inc()
             return False
         try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.incr(key)
-                if unmark:
-                    pipe.eval(_UNMARK, len(unmark), *unmark)
-                await pipe.execute()
+            await self._bump_script(keys=[*keys, *(unmark or ())], args=[len(keys)])
         except REDIS_ERRORS as error:
             BUMPS.labels("failed").inc()
             log.warning("cache versions not bumped (%s): %r", ", ".join(keys), error)

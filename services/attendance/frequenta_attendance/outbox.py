@@ -4,9 +4,12 @@ of work, so they commit (or roll back) with the change that caused them. The rel
 
     async with uow:
         ...  # change the state
-        uow.outbox.add(events.check_in_recorded(visit))          # a domain event
+        uow.outbox.add(events.check_out_recorded(visit))         # a domain event
         uow.outbox.add_work("bulk-checkins", body, message_id)   # a job for a work queue
         await uow.commit()
+
+A check-in writes its event's row within the visit's own INSERT instead
+(``VisitRepository.add``, with the row's values from :meth:`OutboxRepository.event_row`).
 
 The repository also remembers which members the events of its transaction are about (and
 whether the at-risk list changed: a cancellation, an erasure of personal data): the unit of
@@ -98,6 +101,14 @@ class OutboxRepository:
         self._session.add(row)
         self._note(envelope)
         return row
+
+    def event_row(self, envelope: ev.EventEnvelope) -> dict[str, Any]:
+        """``add`` as the values of the row, for a repository that inserts it within a
+        statement of its own (a check-in's visit and event, ``VisitRepository.add``); noted
+        as ``add`` notes it. The row is stored only if the caller inserts it."""
+        values = _event_values(envelope)
+        self._note(envelope)
+        return values
 
     async def add_many(self, envelopes: Sequence[ev.EventEnvelope]) -> None:
         """``add`` for many events at once: one multi-row INSERT, now (bulk imports), instead

@@ -5,10 +5,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, or_, select, tuple_
+from sqlalchemy import Row, Select, func, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frequenta.events.v1 import events_pb2 as ev
+from frequenta_attendance import check_in_sql
 from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.enums import MemberStatus
 from frequenta_attendance.domain.validation import Page
@@ -22,6 +24,7 @@ from frequenta_attendance.models import (
     Plan,
     Visit,
 )
+from frequenta_attendance.outbox import OutboxRepository
 
 UNIQUE_VIOLATION = "23505"
 
@@ -84,6 +87,14 @@ class MemberRepository:
         if for_update:
             query = query.with_for_update(of=Member, key_share=True)
         return await self._session.scalar(query)
+
+    async def lock_for_check_in(self, member_id: int) -> Row[Any] | None:
+        """What a check-in needs of the member (``id``, ``enrolled_at``, ``cancelled_at``) and
+        the id of the visit it may store (``visit_id``, drawn from the visits' sequence; unused
+        if the check-in is refused), with the member's row locked as ``get(for_update=True)``
+        locks it: one plain statement, no ORM object."""
+        result = await self._session.execute(check_in_sql.LOCK_MEMBER, {"member_id": member_id})
+        return result.first()
 
     async def email_taken(self, email: str) -> bool:
         query = select(Member.id).where(func.lower(Member.email) == func.lower(email)).limit(1)
@@ -152,8 +163,9 @@ EXPORTED_VISIT_COLUMNS = (
 
 
 class VisitRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, outbox: OutboxRepository) -> None:
         self._session = session
+        self._outbox = outbox
 
     async def claim_idempotency_key(self, key: str) -> bool:
         """Take the key's transaction-scoped advisory lock, without waiting: False while
@@ -167,27 +179,24 @@ class VisitRepository:
 
     async def keyed_and_within(
         self, member_id: int, window: Window, key: str | None
-    ) -> tuple[Visit | None, list[Visit]]:
+    ) -> tuple[Visit | None, list[Row[Any]]]:
         """The visit stored with the idempotency ``key`` (of any member; None without a key),
-        and the member's visits entered within ``window`` in entry order, in one query (what
-        a check-in reads)."""
-        within = [Visit.member_id == member_id, Visit.entered_at >= window.since]
-        if window.until is not None:
-            within.append(Visit.entered_at <= window.until)
-        condition = and_(*within)
-        if key is not None:
-            condition = or_(condition, Visit.idempotency_key == key)
-        query = select(Visit).where(condition).order_by(Visit.entered_at)
-        found = (await self._session.scalars(query)).all()
-        keyed = next((v for v in found if key is not None and v.idempotency_key == key), None)
+        and the member's visits entered within ``window`` in entry order (rows with the Visit's
+        attribute names), in one query (what a check-in reads)."""
+        query = check_in_sql.keyed_and_within(
+            bounded=window.until is not None, keyed=key is not None
+        )
+        parameters = {"member_id": member_id, "since": window.since, "until": window.until}
+        found = (await self._session.execute(query, {**parameters, "key": key})).all()
+        keyed = next((row for row in found if key is not None and row.idempotency_key == key), None)
         nearby = [
-            v
-            for v in found
-            if v.member_id == member_id
-            and v.entered_at >= window.since
-            and (window.until is None or v.entered_at <= window.until)
+            row
+            for row in found
+            if row.member_id == member_id
+            and row.entered_at >= window.since
+            and (window.until is None or row.entered_at <= window.until)
         ]
-        return keyed, nearby
+        return (Visit(**keyed._asdict()) if keyed is not None else None), nearby
 
     async def entered_within(self, member_id: int, window: Window) -> Sequence[Visit]:
         query = select(Visit).where(Visit.member_id == member_id, Visit.entered_at >= window.since)
@@ -209,11 +218,30 @@ class VisitRepository:
         )
         return await self._session.scalar(query)
 
-    async def add(self, visit: Visit) -> None:
-        self._session.add(visit)
-        constraint = await _flush(self._session)
-        if constraint in (VISIT_KEY_UNIQUE, VISIT_ENTRY_UNIQUE):
-            raise ConcurrentVisit(constraint)
+    async def add(self, visit: Visit, event: ev.EventEnvelope) -> None:
+        """Store ``visit`` (its id already drawn, see MemberRepository.lock_for_check_in) and
+        the outbox row of its ``event`` in one statement, now. ``visit`` stays a plain object,
+        outside the session. ConcurrentVisit if another transaction stored its key or entry
+        first."""
+        if visit.id is None:
+            raise ValueError("the visit's id is drawn before it is added")
+        parameters = {
+            "visita_id": visit.id,
+            "visita_aluno_id": visit.member_id,
+            "visita_data_entrada": visit.entered_at,
+            "visita_data_saida": visit.exited_at,
+            "visita_origem": visit.source,
+            "visita_dispositivo_id": visit.device_id,
+            "visita_chave_idempotencia": visit.idempotency_key,
+            **self._outbox.event_row(event),
+        }
+        try:
+            await self._session.execute(check_in_sql.VISIT_AND_EVENT, parameters)
+        except IntegrityError as error:
+            constraint = _violated_unique_constraint(error)
+            if constraint in (VISIT_KEY_UNIQUE, VISIT_ENTRY_UNIQUE):
+                raise ConcurrentVisit(constraint) from None
+            raise
 
     async def times_of_member(self, member_id: int) -> Sequence[Row[tuple[datetime, Any]]]:
         """Entry and exit of every visit of the member (rows with ``entered_at``, ``exited_at``)."""

@@ -78,8 +78,8 @@ class SqlAlchemyUnitOfWork(SessionUnitOfWork):
     def _bind(self, session: AsyncSession) -> None:
         self.plans = PlanRepository(session)
         self.members = MemberRepository(session)
-        self.visits = VisitRepository(session)
         self.outbox = OutboxRepository(session)
+        self.visits = VisitRepository(session, self.outbox)
         self.reports = ReportRepository(session)
         self.imports = ImportRepository(session)
         self.users = UserRepository(session)

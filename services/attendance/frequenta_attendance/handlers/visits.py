@@ -96,7 +96,7 @@ async def _check_in(
             new.idempotency_key
         ):
             raise errors.idempotency_key_in_flight()
-        member = await uow.members.get(new.member_id, for_update=True)
+        member = await uow.members.lock_for_check_in(new.member_id)
         if member is None:
             raise errors.member_not_found(new.member_id)
         # One query: the visit stored with the key (a retry is replayed before any other
@@ -110,6 +110,7 @@ async def _check_in(
         membership.check_can_enter(member, new.entered_at)
         visits.check_no_collision(nearby, new.entered_at, new.exited_at, now=now, rules=rules)
         visit = Visit(
+            id=member.visit_id,
             member_id=new.member_id,
             entered_at=new.entered_at,
             exited_at=new.exited_at,
@@ -117,8 +118,8 @@ async def _check_in(
             device_id=new.device_id,
             idempotency_key=new.idempotency_key,
         )
-        await uow.visits.add(visit)
-        uow.outbox.add(events.check_in_recorded(visit))
+        # The visit and its event in one statement (its id was drawn with the member's lock).
+        await uow.visits.add(visit, events.check_in_recorded(visit))
         await uow.commit()
     log.info("visit %s of member %s recorded (%s)", visit.id, visit.member_id, visit.source.name)
     return CheckInResult(visit, replayed=False)
