@@ -370,22 +370,48 @@ class ImportRepository:
         rows are inserted again skipping the conflicting ones."""
         if not positions:
             return []
-        ids: list[int] = await self._session.scalar(_NEW_VISIT_IDS, {"n": len(positions)})
-        columns = (rows.members, rows.entered_us, rows.exited_us, rows.devices, rows.keys)
-        if len(positions) != len(rows):  # some rows are not to be stored
-            columns = tuple([column[i] for i in positions] for column in columns)
-        await import_staging.stage(self._session, zip(ids, *columns, strict=True))
+        ids = await self._stage(rows, positions)
         values = {"source": source.value}
         try:
             async with self._session.begin_nested():
                 await self._session.execute(text(_INSERT_CHECKED), values)
             return ids
         except sa_exc.IntegrityError as error:
-            if getattr(error.orig, "sqlstate", None) != _UNIQUE_VIOLATION:
-                raise
+            _unless_unique_violation(error)
         inserted = set(
             await self._session.scalars(
                 text(_INSERT_CHECKED + " ON CONFLICT DO NOTHING RETURNING id"), values
             )
         )
         return [visit_id if visit_id in inserted else 0 for visit_id in ids]
+
+    async def insert_if_free(
+        self, rows: CheckedRows, positions: Sequence[int], source: CheckInSource
+    ) -> list[int] | None:
+        """``insert_checked`` when no unique index refuses any of the rows: their ids; else
+        None, and nothing was inserted or staged (all in a savepoint rolled back)."""
+        if not positions:
+            return []
+        try:
+            async with self._session.begin_nested():
+                ids = await self._stage(rows, positions)
+                await self._session.execute(text(_INSERT_CHECKED), {"source": source.value})
+            return ids
+        except sa_exc.IntegrityError as error:
+            _unless_unique_violation(error)
+            return None
+
+    async def _stage(self, rows: CheckedRows, positions: Sequence[int]) -> list[int]:
+        """Copy the rows at ``positions`` into the stage, each with a new id; the ids."""
+        ids: list[int] = await self._session.scalar(_NEW_VISIT_IDS, {"n": len(positions)})
+        columns = (rows.members, rows.entered_us, rows.exited_us, rows.devices, rows.keys)
+        if len(positions) != len(rows):  # some rows are not to be stored
+            columns = tuple([column[i] for i in positions] for column in columns)
+        await import_staging.stage(self._session, zip(ids, *columns, strict=True))
+        return ids
+
+
+def _unless_unique_violation(error: sa_exc.IntegrityError) -> None:
+    """Raise ``error`` again unless a unique index refused a row."""
+    if getattr(error.orig, "sqlstate", None) != _UNIQUE_VIOLATION:
+        raise error

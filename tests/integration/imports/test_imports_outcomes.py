@@ -133,6 +133,46 @@ async def test_the_same_batch_sent_again_stores_nothing_new(
     assert len(await import_events_of(attendance_engine, [member.id])) == 3  # chunks of 4 rows
 
 
+async def test_keys_stored_before_are_found_whatever_else_is_wrong_with_the_row(
+    importer, pipeline, new_member, attendance_engine, poll
+):
+    """The worker first decides a chunk as if none of its keys were stored (the insert proves
+    it for the rows it stores): a stored key must still decide a row it accepts (the insert
+    meets it) and one it refuses for another reason (the key comes first, as for a single
+    check-in), in the first sending and in the next."""
+    ana, bia = await new_member(), await new_member()
+    taken, other = unique_key(), unique_key()
+    for days, key in ((30, taken), (29, other)):
+        await importer.RecordCheckIn(
+            pb.RecordCheckInRequest(
+                member_id=bia.id, entered_at=ts(ago(days=days)), idempotency_key=key
+            )
+        )
+    await importer.RecordCheckIn(
+        pb.RecordCheckInRequest(
+            member_id=ana.id, entered_at=ts(ago(days=8)), exited_at=ts(ago(days=8, hours=-2))
+        )
+    )
+    rows = [
+        row(ana.id, ago(days=9), key=unique_key()),  # 1 fine
+        row(ana.id, ago(days=8, hours=-1), key=taken),  # 2 inside the stored visit; bia's key
+        row(ana.id, ago(days=7), key=other),  # 3 bia's key, nothing else wrong
+    ]
+    # Each case alone in a batch first: either one makes the chunk read every key.
+    for sent, outcome, refused in (
+        (rows[:2], (1, 0, 1), [(2, "IDEMPOTENCY_KEY_REUSED")]),
+        (rows[2:], (0, 0, 1), [(1, "IDEMPOTENCY_KEY_REUSED")]),
+        (rows, (0, 1, 2), [(2, "IDEMPOTENCY_KEY_REUSED"), (3, "IDEMPOTENCY_KEY_REUSED")]),
+    ):
+        reply = await importer.SubmitCheckInBatch(pb.SubmitCheckInBatchRequest(rows=sent))
+        job = await finished_job(importer, reply.job.job_id, poll)
+        assert ((job.accepted, job.duplicates, job.rejected), rejections(job)) == (
+            outcome,
+            refused,
+        )
+    assert len(await visits_of(attendance_engine, [ana.id])) == 2
+
+
 async def test_a_batch_source_is_stored_on_every_row(
     importer, pipeline, new_member, attendance_engine, poll
 ):

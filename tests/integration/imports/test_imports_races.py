@@ -2,7 +2,11 @@
 concurrent transaction may commit another member's visit with one of the chunk's keys between
 the chunk's reads and its insert. The insert then meets the unique index, the chunk inserts
 its other rows all the same, and the row that lost its key is decided again: a duplicate when
-that visit is this very row, else IDEMPOTENCY_KEY_REUSED. Nothing is counted twice."""
+that visit is this very row, else IDEMPOTENCY_KEY_REUSED. Nothing is counted twice.
+
+A chunk first inserts as if none of its keys were stored (``insert_if_free``); a key met
+there makes it decide again with its keys read, then insert with ``insert_checked``: the race
+is run before either."""
 
 from collections.abc import Callable
 
@@ -31,25 +35,38 @@ async def _commit_visit(engine, member_id: int, entered, key: str) -> None:
         )
 
 
-def _meanwhile(monkeypatch: pytest.MonkeyPatch, commit: Callable[[], object]) -> list[list[int]]:
-    """Run ``commit`` (another transaction, committed) just before the chunk's insert; the ids
-    each insert returned."""
-    insert = ImportRepository.insert_checked
+def _meanwhile(
+    monkeypatch: pytest.MonkeyPatch, commit: Callable[[], object], before: str = "insert_checked"
+) -> list[list[int]]:
+    """Run ``commit`` (another transaction, committed) just before the chunk's insert by
+    ``before``; the ids each ``insert_checked`` returned. Racing ``insert_checked``, the first
+    insert is refused as if a key of the chunk were stored already (as in a batch sent again),
+    so the chunk reads its keys and inserts with ``insert_checked``."""
     returned: list[list[int]] = []
+    insert, insert_if_free = ImportRepository.insert_checked, ImportRepository.insert_if_free
 
-    async def racing(self, rows, positions, source):
-        await commit()  # type: ignore[misc]
+    async def checked(self, rows, positions, source):
+        if before == "insert_checked":
+            await commit()  # type: ignore[misc]
         ids = await insert(self, rows, positions, source)
         returned.append(ids)
         return ids
 
-    monkeypatch.setattr(ImportRepository, "insert_checked", racing)
+    async def if_free(self, rows, positions, source):
+        if before != "insert_if_free":
+            return None
+        await commit()  # type: ignore[misc]
+        return await insert_if_free(self, rows, positions, source)
+
+    monkeypatch.setattr(ImportRepository, "insert_checked", checked)
+    monkeypatch.setattr(ImportRepository, "insert_if_free", if_free)
     return returned
 
 
+@pytest.mark.parametrize("before", ["insert_if_free", "insert_checked"])
 @pytest.mark.parametrize("same_visit", [False, True])
 async def test_a_key_taken_meanwhile_by_another_transaction_is_decided_again(
-    importer, new_member, attendance_engine, import_settings, monkeypatch, same_visit
+    importer, new_member, attendance_engine, import_settings, monkeypatch, same_visit, before
 ):
     ana, bia = await new_member(), await new_member()
     key, entered = unique_key(), ago(days=3)
@@ -69,7 +86,7 @@ async def test_a_key_taken_meanwhile_by_another_transaction_is_decided_again(
     # The same visit (ana's, at that entry) or another member's visit with the key.
     owner = ana.id if same_visit else bia.id
     returned = _meanwhile(
-        monkeypatch, lambda: _commit_visit(attendance_engine, owner, entered, key)
+        monkeypatch, lambda: _commit_visit(attendance_engine, owner, entered, key), before
     )
 
     outcome = await imports.process_chunk(
@@ -80,7 +97,10 @@ async def test_a_key_taken_meanwhile_by_another_transaction_is_decided_again(
     )
 
     (ids,) = returned
-    assert [bool(visit_id) for visit_id in ids] == [True, False, True]
+    if before == "insert_checked":  # the row was accepted, then skipped by the insert
+        assert [bool(visit_id) for visit_id in ids] == [True, False, True]
+    else:  # the chunk was decided again, with the key now stored: the row was not accepted
+        assert [bool(visit_id) for visit_id in ids] == [True, True]
     expected = (2, 1, 0) if same_visit else (2, 0, 1)
     assert (outcome.accepted, outcome.duplicates, outcome.rejected) == expected
     job = (await importer.GetCheckInBatch(pb.GetCheckInBatchRequest(job_id=reply.job.job_id))).job

@@ -17,14 +17,20 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from frequenta_attendance import chunks, events
 from frequenta_attendance.clock import Clock
 from frequenta_attendance.domain import errors
 from frequenta_attendance.domain.batch import CheckedRows, ImportRow, JobState, RawRow, Rejection
+from frequenta_attendance.domain.batch_triage import Decision
 from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.domain.rules import GymRules
-from frequenta_attendance.handlers.import_decisions import decide_rows
+from frequenta_attendance.handlers.import_decisions import (
+    decide_if_keys_free,
+    decide_rows,
+    read_stored,
+)
 from frequenta_attendance.handlers.import_rows import screen_rows
 from frequenta_attendance.import_repository import ChunkCounts, Job, NewJob
 from frequenta_attendance.uow import UnitOfWork
@@ -111,8 +117,9 @@ async def process_chunk(
         if not await uow.imports.claim_chunk(chunk.job_id, chunk.number, started_at):
             log.info("chunk %d of job %s was processed already", chunk.number, chunk.job_id)
             return ChunkOutcome(chunk.job_id, chunk.number, already_done=True)
-        decision = await decide_rows(uow, rows, now=started_at, rules=rules)
-        ids = await uow.imports.insert_checked(rows, decision.accepted, chunk.source)
+        decision, ids = await _decide_and_insert(
+            uow, rows, chunk.source, now=started_at, rules=rules
+        )
         duplicates = decision.duplicates
         rejections += decision.rejections
         lost = [
@@ -162,6 +169,23 @@ async def fail_job(*, uow: UnitOfWork, clock: Clock, job_id: uuid.UUID, error: s
         await uow.imports.mark_failed(job_id, error, clock())
         await uow.commit()
     log.error("import job %s failed: %s", job_id, error)
+
+
+async def _decide_and_insert(
+    uow: UnitOfWork, rows: CheckedRows, source: CheckInSource, *, now: datetime, rules: GymRules
+) -> tuple[Decision, list[int]]:
+    """Decide the rows and insert the accepted ones: first as if no stored visit held a key of
+    the chunk (the insert proves it for the accepted rows), else again with the keys read
+    (``import_decisions``); the decision and the id of each accepted row (0: skipped, see
+    ``ImportRepository.insert_checked``)."""
+    stored = await read_stored(uow, rows, now=now, rules=rules)
+    hoped = await decide_if_keys_free(uow, rows, stored, now=now, rules=rules)
+    if hoped is not None:
+        ids = await uow.imports.insert_if_free(rows, hoped.accepted, source)
+        if ids is not None:
+            return hoped, ids
+    decision = await decide_rows(uow, rows, stored, now=now, rules=rules)
+    return decision, await uow.imports.insert_checked(rows, decision.accepted, source)
 
 
 async def _decide_lost(uow: UnitOfWork, lost: Sequence[ImportRow]) -> tuple[int, list[Rejection]]:
