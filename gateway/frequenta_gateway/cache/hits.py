@@ -22,7 +22,6 @@ router sets it.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIRouter
@@ -32,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from frequenta_gateway.auth import tokens
 from frequenta_gateway.auth.policies import RolePolicy, policies_of
+from frequenta_gateway.cache.policy import canonical
 from frequenta_gateway.cache.responses import LOOKED, Looked
 
 _AUTHORIZATION = b"authorization"
@@ -43,7 +43,7 @@ class CachedRoute:
     route: APIRoute
     name: str  # the cache's name of the route (FREQUENCIA, RISCO)
     policy: RolePolicy
-    defaults: dict[str, Any]  # the query parameters of a request without a query
+    query: str  # the canonical query of a request without one: the route's declared defaults
 
     @classmethod
     def of(cls, route: APIRoute, name: str) -> "CachedRoute":
@@ -53,7 +53,7 @@ class CachedRoute:
         defaults = {field.name: field.field_info.default for field in route.dependant.query_params}
         if PydanticUndefined in defaults.values():
             raise ValueError(f"{route.path}: a required query parameter has no default")
-        return cls(route, name, policies[0], defaults)
+        return cls(route, name, policies[0], canonical(defaults))
 
     def member_id(self, path: str) -> int | None:
         match = self.route.path_regex.match(path)
@@ -103,7 +103,7 @@ class CachedHits:
             return None, None
         if not cached.policy.lets_in(principal, member_id):
             return None, None
-        return cached, await state.cache.look(cached.name, member_id, cached.defaults)
+        return cached, await state.cache.look(cached.name, member_id, cached.query)
 
 
 def _bearer_token(headers: Iterable[tuple[bytes, bytes]]) -> str | None:

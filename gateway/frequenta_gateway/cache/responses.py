@@ -16,12 +16,12 @@ unreachable, whatever bumps were lost meanwhile.
 """
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,15 @@ from pydantic import BaseModel
 
 from frequenta_gateway.cache.breaker import Breaker
 from frequenta_gateway.cache.flight import SingleFlight
-from frequenta_gateway.cache.policy import FREQUENCIA, LISTA, RISCO, CachePolicy, canonical, encode
+from frequenta_gateway.cache.policy import (
+    FREQUENCIA,
+    LISTA,
+    RISCO,
+    CachePolicy,
+    LocalDate,
+    canonical,
+    encode,
+)
 from frequenta_gateway.cache.store import CacheStore, Lookup
 from frequenta_gateway.settings import GatewaySettings
 from frequenta_kit.cache_versions import REDIS_ERRORS, VersionKeys, redis_client
@@ -54,7 +62,7 @@ class ResponseCache:
     ) -> None:
         self.store = store  # None: the cache is off, every answer is computed
         self.breaker = breaker
-        self._tz = tz
+        self._today = LocalDate(tz)
         self._policy = policy
         self._flights: SingleFlight[bytes] = SingleFlight()
         self._generation_owed = False
@@ -97,8 +105,8 @@ class ResponseCache:
 
     # -- cache-aside ---------------------------------------------------------------------------
 
-    async def look(self, route: str, member_id: int, params: dict[str, Any]) -> "Looked | None":
-        """Look up a member's route (FREQUENCIA or RISCO) for these query parameters before
+    async def look(self, route: str, member_id: int, query: str) -> "Looked | None":
+        """Look up a member's route (FREQUENCIA or RISCO) for this query (canonical) before
         routing (:mod:`frequenta_gateway.cache.hits`); a hit is counted here. None when the
         route must decide alone (the cache off, the breaker open, a generation owed). A failure
         is kept in the result, not reported: the route, handed the result through
@@ -107,13 +115,13 @@ class ResponseCache:
         if store is None or self._generation_owed or self.breaker.is_open:
             return None
         keys, marks = self._member_keys(route, member_id)
-        arguments = (keys, *self._entry(route, str(member_id), params), marks)
+        arguments = (keys, *self._entry(route, str(member_id), query), marks)
         try:
             looked = Looked(arguments, await store.lookup(*arguments))
         except REDIS_ERRORS as error:
             return Looked(arguments, None, error)
         if looked.hit is not None:
-            CACHE_REQUESTS.labels(route, "hit").inc()
+            _counter(route, "hit").inc()
         return looked
 
     def _member_keys(self, route: str, member_id: int) -> tuple[list[str], list[str]]:
@@ -126,13 +134,12 @@ class ResponseCache:
         counters = [keys.member(member_id), keys.projected_member(member_id), keys.model]
         return counters, [keys.writing(member_id), keys.projecting(member_id)]
 
-    def _entry(self, route: str, subject: str, params: dict[str, Any]) -> tuple[str, str]:
+    def _entry(self, route: str, subject: str, query: str) -> tuple[str, str]:
         """The head and tail of an entry's key (the versions go between): the route, the
         subject, today's local date (answers that default to "today" change with it) and the
-        query."""
+        query (canonical)."""
         assert self.store is not None
-        today = datetime.now(self._tz).date().isoformat()
-        return f"{self.store.prefix}:c:{route}:{subject}:", f":{today}:{canonical(params)}"
+        return f"{self.store.prefix}:c:{route}:{subject}:", f":{self._today()}:{query}"
 
     @property
     def _keys(self) -> VersionKeys:
@@ -151,7 +158,7 @@ class ResponseCache:
         store = self.store
         if store is None or not self.breaker.allow():
             return _respond(route, "bypass", encode(await answer()))
-        head, tail = self._entry(route, subject, params)
+        head, tail = self._entry(route, subject, canonical(params))
         try:
             if self._generation_owed:
                 await store.new_generation()
@@ -248,6 +255,12 @@ async def _lookup(
     return await store.lookup(keys, head, tail, marks)
 
 
+@functools.cache
+def _counter(route: str, result: str) -> Any:
+    """The child of CACHE_REQUESTS for these labels (looked up once, not per request)."""
+    return CACHE_REQUESTS.labels(route, result)
+
+
 def _respond(route: str, result: str, body: bytes) -> Response:
-    CACHE_REQUESTS.labels(route, result).inc()
+    _counter(route, result).inc()
     return Response(content=body, media_type="application/json", headers={"X-Cache": result})
