@@ -90,6 +90,7 @@ bench: proto wrk
 	$(PY) -m frequenta_ops.preflight
 	$(PY) bench/bulk_ingest.py --scenarios 100000x1,100000x10
 	$(PY) bench/relay.py --events 100000
+	$(PY) bench/projection.py --events 5000
 	$(PY) bench/churn_serving.py --score-members 100000 --calls 1000
 	$(PY) bench/http_load.py $(HTTP_LOAD_ARGS)
 

@@ -144,12 +144,8 @@ class WorkConsumer:
                 self._in_flight.discard(task)
 
     async def _process(self, message: AbstractIncomingMessage) -> None:
-        request_id = (message.headers or {}).get(REQUEST_ID_HEADER)
-        if isinstance(request_id, bytes):
-            request_id = request_id.decode(errors="replace")
-        cause = request_id if isinstance(request_id, str) else None
         started = time.perf_counter()
-        with request_ids.bound(cause):
+        with request_ids.bound(request_id_of(message)):
             outcome = await self._settle(message)
         HANDLING_SECONDS.labels(self.queue).observe(time.perf_counter() - started)
         if outcome == "processed":
@@ -159,32 +155,33 @@ class WorkConsumer:
 
     async def _settle(self, message: AbstractIncomingMessage) -> str:
         """Handle, then ack, requeue or dead-letter; what became of it."""
-        headers = dict(message.headers or {})
-        work = WorkMessage(
-            message_id=message.message_id or "",
-            body=message.body,
-            headers=headers,
-            delivery_count=int(headers.get("x-delivery-count", 0) or 0),
-        )
+        work = work_message(message)
         try:
             await self._handle(work)
-        except PermanentFailure as failure:
-            await self._dead_letter(message, f"permanent: {failure}")
-            return "dead_lettered"
         except Exception as error:
-            if work.delivery_count + 1 >= self.topology.delivery_limit:
-                log.exception("message %s failed on its last delivery", work.message_id)
-                await self._dead_letter(
-                    message,
-                    f"gave up after {work.delivery_count + 1} "
-                    f"deliveries: {type(error).__name__}: {error}",
-                )
-                return "dead_lettered"
-            log.warning("message %s failed (%s); requeued", work.message_id, error)
-            await message.nack(requeue=True)
-            return "requeued"
+            return await self._settle_failure(message, work, error)
         await message.ack()
         return "processed"
+
+    async def _settle_failure(
+        self, message: AbstractIncomingMessage, work: WorkMessage, error: Exception
+    ) -> str:
+        """Dead-letter (a PermanentFailure, or the last allowed delivery) or requeue a message
+        whose handler raised ``error``; what became of it."""
+        if isinstance(error, PermanentFailure):
+            await self._dead_letter(message, f"permanent: {error}")
+            return "dead_lettered"
+        if work.delivery_count + 1 >= self.topology.delivery_limit:
+            log.error("message %s failed on its last delivery", work.message_id, exc_info=error)
+            await self._dead_letter(
+                message,
+                f"gave up after {work.delivery_count + 1} "
+                f"deliveries: {type(error).__name__}: {error}",
+            )
+            return "dead_lettered"
+        log.warning("message %s failed (%s); requeued", work.message_id, error)
+        await message.nack(requeue=True)
+        return "requeued"
 
     async def _watch_depths(self) -> None:
         """Keeps ``frequenta_queue_depth_messages`` of this queue and its dead letters current,
@@ -207,17 +204,19 @@ class WorkConsumer:
 
     async def _handle(self, work: WorkMessage) -> None:
         """The handler, called again while it answers Unavailable (within the patience)."""
+        await self._patiently(lambda: self.handler(work), f"message {work.message_id}")
+
+    async def _patiently(self, call: Callable[[], Awaitable[None]], what: str) -> None:
+        """``call()``, called again while it raises Unavailable (within the patience)."""
         pause, waited = FIRST_PAUSE, 0.0
         while True:
             try:
-                await self.handler(work)
+                await call()
                 return
             except Unavailable as error:
                 if self._stopping.is_set() or waited + pause > self.unavailable_patience:
                     raise
-                log.warning(
-                    "message %s waits: %s; trying again in %.1fs", work.message_id, error, pause
-                )
+                log.warning("%s waits: %s; trying again in %.1fs", what, error, pause)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), pause)
             waited += pause
@@ -242,6 +241,25 @@ class WorkConsumer:
         )
         await message.ack()
         log.error("message %s dead-lettered: %s", message.message_id, reason)
+
+
+def work_message(message: AbstractIncomingMessage) -> WorkMessage:
+    """What a handler sees of ``message``."""
+    headers = dict(message.headers or {})
+    return WorkMessage(
+        message_id=message.message_id or "",
+        body=message.body,
+        headers=headers,
+        delivery_count=int(headers.get("x-delivery-count", 0) or 0),
+    )
+
+
+def request_id_of(message: AbstractIncomingMessage) -> str | None:
+    """The ``x-request-id`` header of ``message`` (the request that caused it), if any."""
+    request_id = (message.headers or {}).get(REQUEST_ID_HEADER)
+    if isinstance(request_id, bytes):
+        request_id = request_id.decode(errors="replace")
+    return request_id if isinstance(request_id, str) else None
 
 
 async def queue_depths(channel: AbstractChannel, topology: Topology, name: str) -> tuple[int, int]:

@@ -46,6 +46,10 @@ class AttendanceSettings(BaseProcessSettings):
     relay_partitions: int = Field(default=16, ge=1, le=1024)
     # Longest wait between two looks at the outbox when no notification arrives.
     relay_poll_interval_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Shortest time from the start of one sweep to the start of the next one a notification
+    # asks for: under a steady flow of events each sweep carries those of this long, in one
+    # transaction; after a quiet spell a notification is swept at once. 0: every notification.
+    relay_min_sweep_interval_seconds: float = Field(default=0.02, ge=0, le=1)
     # A publish not confirmed within this is a failure: the row stays and is retried.
     relay_publish_timeout_seconds: float = Field(default=10.0, gt=0)
     # Longest pause after failed publishes (the pause doubles from 0.5 s up to this).

@@ -16,10 +16,14 @@ class ChurnSettings(BaseProcessSettings):
     # The projection's queue of events (<namespace>.<name>); a rebuild into a second database
     # gives that database's consumer a queue of its own.
     projection_queue: str = "churn-projection"
-    # Events applied at once by one projection worker (each its own short transaction, on a
-    # connection of its own): enough to hide the round trips, few enough that a crash
-    # redelivers little and the database pool is not exhausted.
+    # Events delivered and not yet acked per projection worker: those waiting are applied in
+    # one transaction (a delivery batch), and when a batch fails each is applied alone on a
+    # connection of its own (the pool's size). Enough to keep deliveries flowing while a batch
+    # commits, few enough that a crash redelivers little.
     projection_prefetch: int = Field(default=16, ge=1, le=256)
+    # At most this many events in one delivery batch (one transaction); 1: every event in a
+    # transaction of its own, up to the prefetch at once (the consumer before batches).
+    projection_batch_size: int = Field(default=64, ge=1, le=256)
     # Exported rows merged per statement and transaction by rebuild-projection.
     rebuild_batch_size: int = Field(default=2000, ge=1, le=50_000)
 

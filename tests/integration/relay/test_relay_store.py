@@ -65,3 +65,36 @@ async def test_a_commit_to_the_outbox_notifies_the_relay(
             text("UPDATE outbox SET published_at = now() WHERE message_id = :id"),
             {"id": message_id},
         )
+
+
+_ADD_ROW = text(
+    "INSERT INTO outbox (message_id, message_type, exchange, routing_key, aggregate_id,"
+    " content_type, headers, payload, occurred_at)"
+    " VALUES (:id, 'checkin.recorded',"
+    " CASE WHEN CAST(:member AS bigint) IS NULL THEN 'work' ELSE 'events' END,"
+    " 'checkin.recorded', CAST(:member AS bigint), 'application/x-protobuf', '{}', '', now())"
+)
+
+
+async def test_only_partitions_with_unpublished_rows_are_claimed(attendance_engine):
+    """Within one transaction rolled back at the end: every row published but rows of members
+    in partitions 3 and 5 (of 16) and a work message (partition 16)."""
+    async with attendance_engine.connect() as connection, connection.begin() as transaction:
+        await connection.execute(
+            text("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+        )
+        for member in (16 * 1000 + 3, 16 * 2000 + 3, 16 * 1000 + 5, None):
+            row = {"id": uuid.uuid4(), "member": member}
+            await connection.execute(_ADD_ROW, row)
+        await store.use_index_plans(connection)
+
+        async def claim(candidates: list[int], *, limit: int, peek: int) -> list[int]:
+            return await store.claim_waiting_partitions(
+                connection, candidates, partitions=16, limit=limit, peek=peek
+            )
+
+        assert await claim(ALL, limit=9, peek=100) == [3, 5, 16]
+        assert await claim([16, 5, 3, 4], limit=2, peek=100) == [16, 5], "in order, limited"
+        # As many unpublished rows as the peek, or more: a backlog, every candidate is tried.
+        assert await claim(ALL, limit=17, peek=4) == ALL
+        await transaction.rollback()

@@ -9,7 +9,7 @@ import pytest
 
 from frequenta.events.v1 import events_pb2 as ev
 from frequenta_churn.projection.facts import Change, MalformedEvent, MemberFacts, VisitFacts
-from frequenta_churn.projection.handlers import Outcome, apply_event, rebuild
+from frequenta_churn.projection.handlers import Outcome, apply_event, apply_events, rebuild
 
 ENTRY = datetime(2025, 6, 2, 7, 30, tzinfo=UTC)
 
@@ -17,6 +17,7 @@ ENTRY = datetime(2025, 6, 2, 7, 30, tzinfo=UTC)
 class FakeProjection:
     def __init__(self) -> None:
         self.inbox: set[uuid.UUID] = set()
+        self.claim_statements = 0
         self.applied: list[Change] = []
         self.member_batches: list[list[MemberFacts]] = []
         self.visit_batches: list[list[VisitFacts]] = []
@@ -27,8 +28,14 @@ class FakeProjection:
         self.inbox.add(event_id)
         return True
 
-    async def apply(self, change: Change) -> None:
-        self.applied.append(change)
+    async def claim_many(self, events) -> set[uuid.UUID]:
+        self.claim_statements += 1
+        return {
+            event_id for event_id, event_type in events if await self.claim(event_id, event_type)
+        }
+
+    async def apply(self, *changes: Change) -> None:
+        self.applied.extend(changes)
 
     async def merge_members(self, facts) -> None:
         self.member_batches.append(list(facts))
@@ -54,7 +61,7 @@ class FakeUnitOfWork:
         self.commits += 1
 
 
-def check_in(event_type: str = "checkin.recorded") -> bytes:
+def check_in(event_type: str = "checkin.recorded", visit_id: int = 11) -> bytes:
     stamp = ev.EventEnvelope().occurred_at
     stamp.FromDatetime(ENTRY)
     return ev.EventEnvelope(
@@ -62,7 +69,7 @@ def check_in(event_type: str = "checkin.recorded") -> bytes:
         event_type=event_type,
         schema_version=1,
         member_id=7,
-        check_in_recorded=ev.CheckInRecorded(visit_id=11, member_id=7, entered_at=stamp),
+        check_in_recorded=ev.CheckInRecorded(visit_id=visit_id, member_id=7, entered_at=stamp),
     ).SerializeToString()
 
 
@@ -91,6 +98,37 @@ async def test_a_malformed_event_opens_no_transaction() -> None:
     with pytest.raises(MalformedEvent):
         await apply_event(uow=uow, body=b"\x01\x02")  # type: ignore[arg-type]
     assert uow.transactions == 0
+
+
+async def test_a_batch_is_applied_in_one_transaction_with_one_claim() -> None:
+    uow = FakeUnitOfWork()
+    bodies = [check_in(visit_id=n) for n in (11, 12, 13)]  # three visits of one member
+    outcomes = await apply_events(uow=uow, bodies=bodies)  # type: ignore[arg-type]
+    assert outcomes == [Outcome.APPLIED] * 3
+    assert [change.visits[0].visit_id for change in uow.projection.applied] == [11, 12, 13]
+    assert (uow.transactions, uow.commits, uow.projection.claim_statements) == (1, 1, 1)
+
+
+async def test_a_duplicate_inside_a_batch_is_applied_once() -> None:
+    uow, body, other = FakeUnitOfWork(), check_in(), check_in(visit_id=12)
+    await apply_event(uow=uow, body=other)  # type: ignore[arg-type]
+    outcomes = await apply_events(uow=uow, bodies=[body, other, body])  # type: ignore[arg-type]
+    assert outcomes == [Outcome.APPLIED, Outcome.DUPLICATE, Outcome.DUPLICATE]
+    assert [change.visits[0].visit_id for change in uow.projection.applied] == [12, 11]
+
+
+async def test_a_batch_with_a_malformed_event_applies_nothing() -> None:
+    uow = FakeUnitOfWork()
+    with pytest.raises(MalformedEvent):
+        await apply_events(uow=uow, bodies=[check_in(), b"\x01\x02"])  # type: ignore[arg-type]
+    assert (uow.transactions, uow.projection.applied) == (0, [])
+
+
+async def test_a_batch_of_unused_event_types_opens_no_transaction() -> None:
+    uow = FakeUnitOfWork()
+    bodies = [check_in("report.built"), check_in("report.built")]
+    outcomes = await apply_events(uow=uow, bodies=bodies)  # type: ignore[arg-type]
+    assert (outcomes, uow.transactions) == ([Outcome.IGNORED] * 2, 0)
 
 
 async def test_a_rebuild_merges_in_batches_one_transaction_each() -> None:

@@ -32,6 +32,20 @@ _CLAIM = text(
     " WHERE pg_try_advisory_xact_lock(:lock_class, p) LIMIT :limit"
 )
 
+# The same, trying only the candidates with unpublished rows among the first :peek of them (in
+# id order, through the partial index of unpublished rows): every candidate when there are
+# :peek or more (a backlog). The CASE makes sure no lock is taken before that test.
+_CLAIM_WAITING = text(
+    "WITH peek AS (SELECT aggregate_id FROM outbox WHERE published_at IS NULL"
+    " ORDER BY id LIMIT :peek),"
+    " waiting AS (SELECT DISTINCT coalesce(aggregate_id % :partitions, :partitions) AS p"
+    " FROM peek)"
+    " SELECT c.p FROM unnest(CAST(:candidates AS integer[])) AS c(p)"
+    " WHERE CASE WHEN (SELECT count(*) FROM peek) >= :peek OR c.p IN (SELECT p FROM waiting)"
+    " THEN pg_try_advisory_xact_lock(:lock_class, c.p) ELSE false END"
+    " LIMIT :limit"
+)
+
 _PENDING = text(
     "SELECT id, message_id, message_type, exchange, routing_key, aggregate_id, content_type,"
     " headers, payload, created_at FROM outbox"
@@ -95,11 +109,48 @@ async def claim_partitions(
     return [row[0] for row in rows]
 
 
-async def pending(
-    connection: AsyncConnection, claimed: Sequence[int], *, partitions: int, limit: int
-) -> list[PendingMessage]:
-    """Up to ``limit`` unpublished rows of the ``claimed`` partitions in id order, locked."""
+async def use_index_plans(connection: AsyncConnection) -> None:
+    """Forbid sorts and sequential scans for the rest of the current transaction (above)."""
     await connection.execute(_INDEX_PLANS)
+
+
+async def claim_waiting_partitions(
+    connection: AsyncConnection,
+    candidates: Sequence[int],
+    *,
+    partitions: int,
+    limit: int,
+    peek: int,
+) -> list[int]:
+    """:func:`claim_partitions` of the ``candidates`` that have unpublished rows, as far as the
+    first ``peek`` unpublished rows tell (all of them if there are that many). Fewer than
+    ``limit`` claimed: every candidate with rows was tried. Call :func:`use_index_plans` first
+    in the transaction."""
+    rows = await connection.execute(
+        _CLAIM_WAITING,
+        {
+            "candidates": list(candidates),
+            "lock_class": LOCK_CLASS,
+            "limit": limit,
+            "partitions": partitions,
+            "peek": peek,
+        },
+    )
+    return [row[0] for row in rows]
+
+
+async def pending(
+    connection: AsyncConnection,
+    claimed: Sequence[int],
+    *,
+    partitions: int,
+    limit: int,
+    index_plans: bool = True,
+) -> list[PendingMessage]:
+    """Up to ``limit`` unpublished rows of the ``claimed`` partitions in id order, locked
+    (``index_plans=False``: :func:`use_index_plans` was called already in this transaction)."""
+    if index_plans:
+        await use_index_plans(connection)
     rows = await connection.execute(
         _PENDING, {"claimed": list(claimed), "partitions": partitions, "limit": limit}
     )

@@ -1,14 +1,21 @@
-"""Use cases of the projection: apply one event (the live consumer), merge exported rows in
-batches (the rebuild). No broker and no gRPC here; both come in as plain values."""
+"""Use cases of the projection: apply one event, or a delivery batch of them (the live
+consumer), merge exported rows in batches (the rebuild). No broker and no gRPC here; both come
+in as plain values."""
 
 import logging
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from frequenta_churn.projection.facts import MemberFacts, VisitFacts, decode_event
+from frequenta_churn.projection.facts import (
+    MemberFacts,
+    ProjectionEvent,
+    VisitFacts,
+    decode_event,
+)
 from frequenta_churn.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -35,6 +42,38 @@ async def apply_event(*, uow: UnitOfWork, body: bytes) -> Outcome:
         await uow.projection.apply(event.change)
         await uow.commit()
     return Outcome.APPLIED
+
+
+async def apply_events(*, uow: UnitOfWork, bodies: Sequence[bytes]) -> list[Outcome]:
+    """:func:`apply_event` for several events in ONE transaction: one inbox claim of all
+    their ids, one merge of all their facts; the outcome of each, in order. An event id seen
+    twice is applied once (the others are DUPLICATE). MalformedEvent if any can never be
+    applied, and nothing is: the caller then applies them one by one."""
+    events = [decode_event(body) for body in bodies]
+    unique: dict[uuid.UUID, ProjectionEvent] = {}  # the first copy of each id, in order
+    for event in events:
+        if event is not None:
+            unique.setdefault(event.event_id, event)
+    if not unique:
+        return [Outcome.IGNORED] * len(events)
+    async with uow:
+        claimed = await uow.projection.claim_many(
+            (event.event_id, event.event_type) for event in unique.values()
+        )
+        await uow.projection.apply(
+            *(event.change for event in unique.values() if event.event_id in claimed)
+        )
+        await uow.commit()
+    outcomes = []
+    for event in events:
+        if event is None:
+            outcomes.append(Outcome.IGNORED)
+        elif event.event_id in claimed:
+            claimed.discard(event.event_id)  # a second copy in the batch is a duplicate
+            outcomes.append(Outcome.APPLIED)
+        else:
+            outcomes.append(Outcome.DUPLICATE)
+    return outcomes
 
 
 @dataclass(frozen=True)

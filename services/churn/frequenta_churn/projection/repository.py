@@ -29,6 +29,12 @@ _CLAIM = text(
     " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
 )
 
+_CLAIM_MANY = text(
+    "INSERT INTO processed_events (event_id, event_type)"
+    " SELECT * FROM unnest(CAST(:event_ids AS uuid[]), CAST(:event_types AS varchar[]))"
+    " ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+)
+
 _MEMBER_COLUMNS = (
     "plano_codigo",
     "plano_duracao_meses",
@@ -82,6 +88,18 @@ class ProjectionRepository:
         )
         return claimed.first() is not None
 
+    async def claim_many(self, events: Iterable[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
+        """:meth:`claim` for several events (id, type) in one statement, in id order; the ids
+        claimed now (an id given twice is claimed once)."""
+        claims = dict(sorted(dict(events).items()))
+        if not claims:
+            return set()
+        claimed = await self._session.execute(
+            _CLAIM_MANY,
+            {"event_ids": list(claims), "event_types": list(claims.values())},
+        )
+        return {row[0] for row in claimed}
+
     async def merge_members(self, facts: Iterable[MemberFacts]) -> None:
         members: list[MemberFacts] = _by_id(facts, "member_id")
         if not members:
@@ -115,9 +133,10 @@ class ProjectionRepository:
             },
         )
 
-    async def apply(self, change: Change) -> None:
-        await self.merge_members(change.members)
-        await self.merge_visits(change.visits)
+    async def apply(self, *changes: Change) -> None:
+        """Merge what ``changes`` tell: one statement for the members, one for the visits."""
+        await self.merge_members(m for change in changes for m in change.members)
+        await self.merge_visits(v for change in changes for v in change.visits)
 
     # -- reads (frequenta_churn.projection.reads) ----------------------------------------------
 

@@ -1,10 +1,16 @@
 """``python -m frequenta_churn worker projection``: the projection's consumer of attendance's
-events, a :class:`~frequenta_kit.consumer.WorkConsumer` on churn's own durable event queue
-(``<namespace>.churn-projection``, bound for the types in ``facts.EVENT_TYPES``, with its
+events, a :class:`~frequenta_kit.batch_consumer.BatchConsumer` on churn's own durable event
+queue (``<namespace>.churn-projection``, bound for the types in ``facts.EVENT_TYPES``, with its
 dead-letter queue and delivery limit). Run more processes to go faster: every merge commutes,
 so competing consumers may apply one member's events in any order.
 
-Failures:
+The events delivered and waiting (up to ``projection_batch_size``) are applied in one
+transaction: one inbox claim for all their ids, one merge statement for their members and one
+for their visits, one cache mark before the commit and one bump after it for all the members
+concerned, then every message is acked. If that transaction fails, each event is applied
+alone, in a transaction of its own, so that only a poison message fails (below).
+
+Failures (of one event alone):
 - an event that can never be applied (unreadable, inconsistent, unknown schema version) is
   dead-lettered at once with the reason in its ``x-frequenta-error`` header;
 - the churn database unreachable, or a transaction aborted by a deadlock or a serialization
@@ -14,15 +20,17 @@ Failures:
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from frequenta_churn.projection.facts import EVENT_TYPES, MalformedEvent
-from frequenta_churn.projection.handlers import Outcome, apply_event
+from frequenta_churn.projection.handlers import Outcome, apply_event, apply_events
 from frequenta_churn.settings import ChurnSettings
 from frequenta_churn.uow import SqlAlchemyUnitOfWork, UnitOfWork
+from frequenta_kit.batch_consumer import BatchConsumer
 from frequenta_kit.broker import event_queue
 from frequenta_kit.cache_versions import CacheVersions
 from frequenta_kit.consumer import (
@@ -45,26 +53,40 @@ def transient(error: BaseException) -> bool:
     return database_unreachable(error, also=_ABORTED_SQLSTATES)
 
 
+@contextmanager
+def _failures() -> Iterator[None]:
+    """A malformed event as PermanentFailure, a transient database failure as Unavailable."""
+    try:
+        yield
+    except MalformedEvent as error:
+        raise PermanentFailure(f"malformed event: {error}") from None
+    except Exception as error:
+        if transient(error):
+            raise Unavailable(
+                "DATABASE_UNAVAILABLE", f"the churn database failed transiently: {error!r}"
+            ) from error
+        raise
+
+
 @dataclass
 class ProjectionHandler:
-    """The consumer's handler: one event, one transaction. Counts what came of each event."""
+    """The consumer's handlers: one event in one transaction (``__call__``), or the events of
+    a delivery batch in one transaction (``batch``). Counts what came of each event."""
 
     uow: Callable[[], UnitOfWork]
     outcomes: Counter[Outcome] = field(default_factory=Counter)
 
     async def __call__(self, message: WorkMessage) -> None:
-        try:
+        with _failures():
             outcome = await apply_event(uow=self.uow(), body=message.body)
-        except MalformedEvent as error:
-            raise PermanentFailure(f"malformed event: {error}") from None
-        except Exception as error:
-            if transient(error):
-                raise Unavailable(
-                    "DATABASE_UNAVAILABLE", f"the churn database failed transiently: {error!r}"
-                ) from error
-            raise
         self.outcomes[outcome] += 1
         log.debug("event %s %s", message.message_id, outcome)
+
+    async def batch(self, messages: Sequence[WorkMessage]) -> None:
+        with _failures():
+            outcomes = await apply_events(uow=self.uow(), bodies=[m.body for m in messages])
+        self.outcomes.update(outcomes)
+        log.debug("batch of %d events: %s", len(messages), Counter(outcomes))
 
 
 def build_projection_consumer(
@@ -72,13 +94,26 @@ def build_projection_consumer(
     session_factory: async_sessionmaker[AsyncSession],
     versions: CacheVersions | None = None,
 ) -> WorkConsumer:
-    """The projection's consumer (not started); each applied event bumps the cache
-    ``versions`` of its member."""
-    return WorkConsumer(
+    """The projection's consumer (not started): the events waiting are applied together, one
+    transaction per delivery batch (one by one if that fails); each commit bumps the cache
+    ``versions`` of the members it changed."""
+    handler = ProjectionHandler(lambda: SqlAlchemyUnitOfWork(session_factory, versions))
+    if settings.projection_batch_size == 1:  # one transaction per event, prefetch at once
+        return WorkConsumer(
+            settings.rabbitmq_url,
+            settings.topology,
+            settings.projection_queue,
+            handler,
+            prefetch=settings.projection_prefetch,
+            declare_queue=event_queue(EVENT_TYPES),
+        )
+    return BatchConsumer(
         settings.rabbitmq_url,
         settings.topology,
         settings.projection_queue,
-        ProjectionHandler(lambda: SqlAlchemyUnitOfWork(session_factory, versions)),
+        handler,
+        batch_handler=handler.batch,
+        max_batch=settings.projection_batch_size,
         prefetch=settings.projection_prefetch,
         declare_queue=event_queue(EVENT_TYPES),
     )
