@@ -26,6 +26,10 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 
+JSON = "application/json"
+REPLAYED = {"Idempotent-Replayed": "true"}
+
+
 def _idempotency_key(body: CheckIn, header: str | None) -> str | None:
     if body.chave_idempotencia and header and body.chave_idempotencia != header:
         raise ApiError.invalid(
@@ -52,11 +56,10 @@ def _idempotency_key(body: CheckIn, header: str | None) -> str | None:
 )
 async def check_in(
     body: CheckIn,
-    response: Response,
     attendance: AttendanceDep,
     deadline: DeadlineDep,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> Visit:
+) -> Response:
     """Records an entry (201); with `data_saida`, a finished visit (imports). 404
     `MEMBER_NOT_FOUND`; 409 `VISIT_ALREADY_OPEN`, `VISIT_OVERLAPS`, `MEMBERSHIP_CANCELLED`,
     `BEFORE_ENROLLMENT`; 422 `EXIT_BEFORE_ENTRY`, `VISIT_TOO_LONG`, `TIMESTAMP_IN_FUTURE`,
@@ -68,10 +71,13 @@ async def check_in(
     409 `IDEMPOTENCY_KEY_IN_FLIGHT` at once (retry, and get the replay)."""
     request = mappers.checkin_request(body, _idempotency_key(body, idempotency_key))
     reply = await attendance.RecordCheckIn(request, timeout=deadline)
+    # The visit, already a validated `Visit`, serialised once here: returned as a model, FastAPI
+    # would validate and serialise it again through the response model (`response_model` still
+    # documents it), a visible part of the gateway's CPU per check-in (docs/http-load.md).
+    visit = mappers.visit_out(reply.visit).model_dump_json()
     if reply.replayed:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
-    return mappers.visit_out(reply.visit)
+        return Response(visit, status.HTTP_200_OK, REPLAYED, media_type=JSON)
+    return Response(visit, status.HTTP_201_CREATED, media_type=JSON)
 
 
 @router.post(
