@@ -23,7 +23,7 @@ from frequenta_kit.errors import (
     Unauthenticated,
     Unavailable,
 )
-from frequenta_kit.grpc_handlers import rewrap
+from frequenta_kit.grpc_handlers import HandlerCache, rewrap
 
 ERROR_DOMAIN = "frequenta"
 
@@ -114,7 +114,11 @@ def _wrap_stream(behavior: Behavior) -> Behavior:
 
 
 class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
-    """Turns a DomainError escaping any servicer method into its gRPC status."""
+    """Turns a DomainError escaping any servicer method into its gRPC status (each method's
+    handler wrapped once)."""
+
+    def __init__(self) -> None:
+        self._wrapped = HandlerCache()
 
     async def intercept_service(
         self,
@@ -124,4 +128,8 @@ class DomainErrorInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        return rewrap(handler, unary=_wrap_unary, streaming=_wrap_stream)
+        return self._wrapped.get(handler_call_details.method, handler, _wrap)
+
+
+def _wrap(method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+    return rewrap(handler, unary=_wrap_unary, streaming=_wrap_stream)

@@ -1,5 +1,6 @@
 """A gRPC method handler rebuilt with its behaviour wrapped: the one piece every server
-interceptor of the project (domain errors, observability) needs, whatever the call's kind."""
+interceptor of the project (domain errors, observability) needs, whatever the call's kind; and
+the cache that builds it once per method rather than on every call."""
 
 from collections.abc import Callable
 from typing import Any
@@ -23,3 +24,25 @@ def rewrap(
     if handler.unary_stream:
         return grpc.unary_stream_rpc_method_handler(streaming(handler.unary_stream), *codecs)
     return grpc.stream_stream_rpc_method_handler(streaming(handler.stream_stream), *codecs)
+
+
+class HandlerCache:
+    """The wrapped handler of each method, built by ``wrap(method, handler)`` on first use and
+    again only when the handler to wrap is another object (grpc.aio runs the interceptors on
+    every call; the servicer's handlers do not change, a refusal's is made per call)."""
+
+    def __init__(self) -> None:
+        self._by_method: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
+
+    def get(
+        self,
+        method: str,
+        handler: grpc.RpcMethodHandler,
+        wrap: Callable[[str, grpc.RpcMethodHandler], grpc.RpcMethodHandler],
+    ) -> grpc.RpcMethodHandler:
+        cached = self._by_method.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        wrapped = wrap(method, handler)
+        self._by_method[method] = (handler, wrapped)
+        return wrapped

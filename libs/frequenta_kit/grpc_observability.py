@@ -19,7 +19,7 @@ from prometheus_client import Counter, Histogram
 
 from frequenta_kit import request_ids
 from frequenta_kit.grpc_channels import split_method
-from frequenta_kit.grpc_handlers import rewrap
+from frequenta_kit.grpc_handlers import HandlerCache, rewrap
 
 SERVER_CALLS = Counter(
     "frequenta_grpc_server_calls_total",
@@ -60,24 +60,41 @@ def _code(context: grpc.aio.ServicerContext, failed: BaseException | None) -> st
     return grpc.StatusCode.UNKNOWN.name
 
 
+class _Method:
+    """One method's series, bound once (a label lookup per call costs more than the call's own
+    bookkeeping)."""
+
+    def __init__(self, service: str, method: str) -> None:
+        self.service, self.method = service, method
+        self.seconds = SERVER_CALL_SECONDS.labels(service, method)
+        self._calls: dict[str, Any] = {}
+
+    def calls(self, code: str) -> Any:
+        counter = self._calls.get(code)
+        if counter is None:
+            counter = self._calls[code] = SERVER_CALLS.labels(self.service, self.method, code)
+        return counter
+
+
 class _Call:
     """The bookkeeping of one call: its request id bound, its time and code recorded."""
 
-    def __init__(self, service: str, method: str, context: grpc.aio.ServicerContext) -> None:
-        self.service, self.method, self.context = service, method, context
+    def __init__(self, method: _Method, context: grpc.aio.ServicerContext) -> None:
+        self.method, self.context = method, context
         self.started = time.perf_counter()
 
     def finish(self, failed: BaseException | None) -> None:
         code = _code(self.context, failed)
         seconds = time.perf_counter() - self.started
-        SERVER_CALL_SECONDS.labels(self.service, self.method).observe(seconds)
-        SERVER_CALLS.labels(self.service, self.method, code).inc()
-        access_log.info("%s/%s %s %.1fms", self.service, self.method, code, seconds * 1000)
+        method = self.method
+        method.seconds.observe(seconds)
+        method.calls(code).inc()
+        access_log.info("%s/%s %s %.1fms", method.service, method.method, code, seconds * 1000)
 
 
-def _wrap_unary(behavior: Behavior, service: str, method: str) -> Behavior:
+def _wrap_unary(behavior: Behavior, method: _Method) -> Behavior:
     async def wrapper(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
-        call = _Call(service, method, context)
+        call = _Call(method, context)
         request_ids.set_current(request_id_of(context))  # each call runs in a task of its own
         try:
             reply = await behavior(request_or_iterator, context)
@@ -90,14 +107,14 @@ def _wrap_unary(behavior: Behavior, service: str, method: str) -> Behavior:
     return wrapper
 
 
-def _wrap_stream(behavior: Behavior, service: str, method: str) -> Behavior:
+def _wrap_stream(behavior: Behavior, method: _Method) -> Behavior:
     """A streaming handler is an async generator, or a coroutine writing with
     ``context.write`` (e.g. one refusing the call at once): the wrapper is of the same kind."""
     if not inspect.isasyncgenfunction(behavior):
-        return _wrap_unary(behavior, service, method)
+        return _wrap_unary(behavior, method)
 
     async def wrapper(request_or_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
-        call = _Call(service, method, context)
+        call = _Call(method, context)
         request_ids.set_current(request_id_of(context))
         try:
             async for response in behavior(request_or_iterator, context):
@@ -111,7 +128,11 @@ def _wrap_stream(behavior: Behavior, service: str, method: str) -> Behavior:
 
 
 class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
-    """Binds each call's request id and records its metrics."""
+    """Binds each call's request id and records its metrics. A method's wrapped handler is
+    built once and reused while the inner interceptors return the same handler for it."""
+
+    def __init__(self) -> None:
+        self._wrapped = HandlerCache()
 
     async def intercept_service(
         self,
@@ -121,9 +142,13 @@ class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        service, method = split_method(handler_call_details.method)
+        return self._wrapped.get(handler_call_details.method, handler, self._wrap)
+
+    @staticmethod
+    def _wrap(full_method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        method = _Method(*split_method(full_method))
         return rewrap(
             handler,
-            unary=lambda behavior: _wrap_unary(behavior, service, method),
-            streaming=lambda behavior: _wrap_stream(behavior, service, method),
+            unary=lambda behavior: _wrap_unary(behavior, method),
+            streaming=lambda behavior: _wrap_stream(behavior, method),
         )
