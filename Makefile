@@ -78,7 +78,9 @@ test: proto lint web chromium
 # Bulk ingestion end to end (POST to events published) for 100,000 and 1,000,000 rows, next
 # to the raw COPY rate of as many rows, in one table (docs/bulk-imports.md, "Throughput").
 # Then the relay: 100,000 waiting check-in events published, in events/s, and how soon a lone
-# one goes out (docs/events.md, "Throughput"). Then churn: 100,000 members scored in one batch,
+# one goes out (docs/events.md, "Throughput"). Then churn's projection consuming 5,500 waiting
+# events one transaction each and in delivery batches (docs/http-load.md, "The check-in's event
+# downstream"). Then churn: 100,000 members scored in one batch,
 # the projection read behind the at-risk list, a retraining of the demo gym end to end,
 # GetChurnRisk and the list over gRPC and REST (p50/p90/p99), in one table (docs/model.md,
 # "Performance").
