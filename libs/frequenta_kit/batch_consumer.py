@@ -70,22 +70,14 @@ class BatchConsumer(WorkConsumer):
     async def stop(self, grace: float = 30.0) -> None:
         """Stop taking messages, handle the ones delivered already (up to ``grace``),
         disconnect; what is left unacked goes back to the queue."""
-        self._stopping.set()
-        self._arrived.set()
-        if self._depths is not None:
-            self._depths.cancel()
-            await asyncio.gather(self._depths, return_exceptions=True)
-        if self._consumer_tag is not None:
-            await self._queue.cancel(self._consumer_tag)
-            self._consumer_tag = None
+        await self._stop_taking()
+        self._arrived.set()  # the drain loop ends once what is waiting is handled
         if self._drain is not None:
             done, _ = await asyncio.wait({self._drain}, timeout=grace)
             if not done:
                 self._drain.cancel()
                 await asyncio.gather(self._drain, return_exceptions=True)
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+        await self._disconnect()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         self._waiting.append(message)

@@ -120,6 +120,13 @@ class WorkConsumer:
     async def stop(self, grace: float = 30.0) -> None:
         """Stop taking messages, let the ones in flight finish (up to ``grace``), disconnect.
         One waiting for a dependency to come back is requeued instead."""
+        await self._stop_taking()
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=grace)
+        await self._disconnect()
+
+    async def _stop_taking(self) -> None:
+        """No more deliveries: the consumer cancelled at the broker, the depth reports ended."""
         self._stopping.set()
         if self._depths is not None:
             self._depths.cancel()
@@ -127,8 +134,9 @@ class WorkConsumer:
         if self._consumer_tag is not None:
             await self._queue.cancel(self._consumer_tag)
             self._consumer_tag = None
-        if self._in_flight:
-            await asyncio.wait(self._in_flight, timeout=grace)
+
+    async def _disconnect(self) -> None:
+        """Close the connection: what is still unacked goes back to the queue."""
         if self._connection is not None:
             await self._connection.close()
             self._connection = None
