@@ -5,32 +5,18 @@ handled one message at a time, so a poison message is dead-lettered and the othe
 import asyncio
 import functools
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel
 
 from frequenta_kit.batch_consumer import BatchConsumer
-from frequenta_kit.broker import Topology, connect, declare_work_queue
+from frequenta_kit.broker import Topology
 from frequenta_kit.consumer import ERROR_HEADER, PermanentFailure, WorkMessage, queue_depths
 from frequenta_kit.errors import Unavailable
 
 QUEUE = "batches"
-
-
-@pytest.fixture
-def topology(scratch_topology) -> Topology:
-    return scratch_topology(QUEUE, delivery_limit=3)
-
-
-@pytest.fixture
-async def channel(rabbitmq, topology: Topology) -> AsyncIterator[AbstractChannel]:
-    connection = await connect(rabbitmq.url)
-    async with connection:
-        chan = await connection.channel(publisher_confirms=True)
-        await declare_work_queue(chan, topology, QUEUE)
-        yield chan
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import asyncio
 import functools
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import aio_pika
 import pytest
@@ -11,7 +11,7 @@ from aio_pika.abc import AbstractChannel
 from prometheus_client import REGISTRY
 
 from frequenta_kit import request_ids
-from frequenta_kit.broker import Topology, connect, declare_work_queue
+from frequenta_kit.broker import Topology
 from frequenta_kit.consumer import (
     ERROR_HEADER,
     PermanentFailure,
@@ -22,20 +22,6 @@ from frequenta_kit.consumer import (
 from frequenta_kit.errors import Unavailable
 
 QUEUE = "jobs"
-
-
-@pytest.fixture
-def topology(scratch_topology) -> Topology:
-    return scratch_topology(QUEUE, delivery_limit=3)
-
-
-@pytest.fixture
-async def channel(rabbitmq, topology: Topology) -> AsyncIterator[AbstractChannel]:
-    connection = await connect(rabbitmq.url)
-    async with connection:
-        chan = await connection.channel(publisher_confirms=True)
-        await declare_work_queue(chan, topology, QUEUE)
-        yield chan
 
 
 @pytest.fixture
