@@ -40,7 +40,11 @@ def served(request, tmp_path_factory, rabbitmq_url) -> Iterator[Served]:
         ) as stack,
         stack.client(timeout=30) as api,
     ):
-        load_gym_with_model(api)
+        # Every test needs members of both groups at band alto (control share 0.5): n members
+        # there all land in one group with probability 2^(1-n), and a random gym of 150 members
+        # can have 2. 300 members gave 1 to 19 at alto (8 runs); still not deterministic (the
+        # closing note of 2026-11-25 says what is left to do).
+        load_gym_with_model(api, members=300)
         yield Served(api, stack.admin_login)
 
 
