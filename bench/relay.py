@@ -39,6 +39,7 @@ from cpu_time import backend_pids, cpu_by_name
 from sqlalchemy import make_url
 
 from frequenta_attendance import events
+from frequenta_attendance.check_in_sql import EVENT_COLUMNS
 from frequenta_attendance.domain.enums import CheckInSource
 from frequenta_attendance.models import Visit
 from frequenta_attendance.outbox import EVENTS, PROTOBUF
@@ -54,17 +55,7 @@ SERVER_URL = os.environ.get(
 RABBITMQ_URL = os.environ.get("FREQUENTA_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 QUEUE = "bench-events"  # bound to every event type, like a consumer's queue
 READY = "relay publishing the outbox"
-COLUMNS = [
-    "message_id",
-    "message_type",
-    "exchange",
-    "routing_key",
-    "aggregate_id",
-    "content_type",
-    "headers",
-    "payload",
-    "occurred_at",
-]
+COLUMNS = list(EVENT_COLUMNS)  # an outbox row's columns, as attendance writes them
 
 
 def dsn(url: str) -> str:
